@@ -1,0 +1,7 @@
+// Public API of @eventyard/core: no I/O, only the model, codecs and pure logic.
+export * from './contract.ts';
+export * from './errors.ts';
+export * from './event/index.ts';
+export * from './filter/index.ts';
+export * from './resources/index.ts';
+export type * from './types.ts';
