@@ -1,1 +1,6 @@
-export {};
+export { AppendCoalescer } from './append-coalescer.ts';
+export { createIngress, type Ingress } from './app.ts';
+export type { ErrorBody } from './errors.ts';
+export { createIngressMetrics, type IngressMetrics } from './metrics.ts';
+export { registerOpsRoutes } from './ops-routes.ts';
+export type * from './types.ts';

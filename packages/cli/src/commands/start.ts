@@ -1,0 +1,140 @@
+import type { Contract } from '@eventyard/core';
+import { type ControlPlane, startFileControl } from '@eventyard/control';
+import { createIngress, registerOpsRoutes } from '@eventyard/ingress';
+import type { EventLog } from '@eventyard/log';
+import Fastify, { type FastifyBaseLogger, type FastifyInstance } from 'fastify';
+import type { Logger } from 'pino';
+import { collectDefaultMetrics, Registry } from 'prom-client';
+import { parseStartConfig, type StartConfig } from '../config.ts';
+import { createLogger } from '../logger.ts';
+import { openLog } from '../open-log.ts';
+
+/** A running broker process: what `eventyard start` wires together. */
+export interface RunningBroker {
+  readonly url: string;
+  readonly port: number;
+  stop(): Promise<void>;
+}
+
+export async function startCommand(argv: string[], env: NodeJS.ProcessEnv): Promise<number> {
+  const config = parseStartConfig(argv, env);
+  const logger = createLogger(config.logLevel);
+  const broker = await startBroker(config, logger);
+  await new Promise<void>((resolve) => {
+    let stopping = false;
+    const onSignal = (signal: NodeJS.Signals) => {
+      if (stopping) return;
+      stopping = true;
+      logger.info({ signal }, 'shutting down: no new requests, finishing appends');
+      broker.stop().then(resolve, (error: unknown) => {
+        logger.error({ err: error }, 'shutdown failed');
+        resolve();
+      });
+    };
+    process.once('SIGTERM', onSignal);
+    process.once('SIGINT', onSignal);
+  });
+  logger.info('stopped');
+  return 0;
+}
+
+/**
+ * Wires one process: the log, the resources (watched), the ingress and the ops routes, then
+ * listens. Shutdown runs in reverse: stop accepting and finish in-flight requests (so every 202
+ * was persisted), then close the control plane and the log.
+ */
+export async function startBroker(config: StartConfig, logger: Logger): Promise<RunningBroker> {
+  const log = await openLog(config, logger);
+  let control: ControlPlane | undefined;
+  let app: FastifyInstance | undefined;
+  try {
+    control = await startFileControl({
+      paths: config.configPaths,
+      watch: true,
+      ...(config.topicTemplate ? { topicTemplate: config.topicTemplate } : {}),
+      logger: childConsole(logger, 'control'),
+    });
+    for (const problem of control.problems()) logger.warn({ problem }, 'resource problem');
+    const registry = new Registry();
+    collectDefaultMetrics({ register: registry });
+    app = await buildApp(config, logger, log, control, registry);
+    await listen(app, config);
+  } catch (error) {
+    await app?.close().catch(() => {});
+    await control?.close().catch(() => {});
+    await log.close().catch(() => {});
+    throw error;
+  }
+  const address = app.server.address();
+  const port = typeof address === 'object' && address ? address.port : config.port;
+  const url = `http://${config.host === '0.0.0.0' ? '127.0.0.1' : config.host}:${port}`;
+  logger.info({ url, port, role: config.role, log: log.kind }, 'listening');
+  const running = { app, control, log };
+  return {
+    url,
+    port,
+    async stop() {
+      await running.app.close();
+      await running.control.close();
+      await running.log.close();
+    },
+  };
+}
+
+async function buildApp(
+  config: StartConfig,
+  logger: Logger,
+  log: EventLog,
+  control: ControlPlane,
+  registry: Registry,
+): Promise<FastifyInstance> {
+  if (config.role === 'dispatcher') {
+    const app = Fastify({ loggerInstance: logger as FastifyBaseLogger, disableRequestLogging: true });
+    registerOpsRoutes(app, { registry, readinessChecks: { log: () => log.writable() } });
+    return app;
+  }
+  const ingress = createIngress({ log, registry, maxBodyBytes: config.maxBodyBytes, logger });
+  await ingress.applyContract(control.current());
+  // Contracts are applied one after another, in generation order.
+  let applying = Promise.resolve();
+  control.subscribe((contract: Contract) => {
+    applying = applying
+      .then(() => ingress.applyContract(contract))
+      .then(
+        () => logger.info({ generation: contract.generation, brokers: contract.brokers.size }, 'contract applied'),
+        (error: unknown) => logger.error({ err: error, generation: contract.generation }, 'contract not applied'),
+      );
+  });
+  return ingress.app;
+}
+
+async function listen(app: FastifyInstance, config: StartConfig): Promise<void> {
+  try {
+    await app.listen({ port: config.port, host: config.host });
+  } catch (error) {
+    const code = (error as NodeJS.ErrnoException).code;
+    if (code === 'EADDRINUSE') {
+      throw new Error(`port ${config.port} is already in use on ${config.host}: stop the other process or pass --port`, {
+        cause: error,
+      });
+    }
+    if (code === 'EACCES') {
+      throw new Error(`not allowed to listen on port ${config.port}: use a port above 1023 or run with privileges`, {
+        cause: error,
+      });
+    }
+    throw error;
+  }
+}
+
+/** The control plane logs through a console-like interface; route it into pino with a component name. */
+function childConsole(logger: Logger, component: string): Pick<Console, 'info' | 'warn' | 'error'> {
+  const child = logger.child({ component });
+  return {
+    info: (...args: unknown[]) => child.info(args.map(String).join(' ')),
+    warn: (...args: unknown[]) => child.warn(args.map(String).join(' ')),
+    error: (...args: unknown[]) => child.error(args.map(String).join(' ')),
+  };
+}
+
+export type { StartConfig };

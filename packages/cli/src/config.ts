@@ -1,0 +1,129 @@
+import { parseArgs, type ParseArgsConfig } from 'node:util';
+import { UsageError } from './errors.ts';
+
+export type Role = 'all' | 'ingress' | 'dispatcher';
+const ROLES: readonly Role[] = ['all', 'ingress', 'dispatcher'];
+const LOG_LEVELS = ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'] as const;
+export type LogLevel = (typeof LOG_LEVELS)[number];
+
+/** Everything `eventyard start` needs, validated once. */
+export interface StartConfig {
+  configPaths: string[];
+  port: number;
+  host: string;
+  dataDir: string;
+  role: Role;
+  maxBodyBytes: number;
+  logLevel: LogLevel;
+  kafkaBrokers: string[] | undefined;
+  topicTemplate: string | undefined;
+}
+
+/**
+ * Each flag and the environment variable that sets it when the flag is absent (flags win), as
+ * a container deployment sets them through env.
+ */
+const START_OPTIONS = {
+  config: { type: 'string', multiple: true, short: 'c', env: 'EVENTYARD_CONFIG' },
+  port: { type: 'string', short: 'p', env: 'EVENTYARD_PORT' },
+  host: { type: 'string', env: 'EVENTYARD_HOST' },
+  'data-dir': { type: 'string', env: 'EVENTYARD_DATA_DIR' },
+  role: { type: 'string', env: 'EVENTYARD_ROLE' },
+  'max-body': { type: 'string', env: 'EVENTYARD_MAX_BODY' },
+  'log-level': { type: 'string', env: 'EVENTYARD_LOG_LEVEL' },
+  kafka: { type: 'string', env: 'KAFKA_BROKERS' },
+  'topic-template': { type: 'string', env: 'EVENTYARD_TOPIC_TEMPLATE' },
+} as const;
+
+export const START_USAGE = `Usage: eventyard start [options]
+
+Runs the broker: ingress (POST /<namespace>/<broker>) and dispatcher, on the embedded log or Kafka.
+
+Options (environment variable in brackets):
+  -c, --config PATH        Broker/Trigger YAML file or folder; repeatable        [EVENTYARD_CONFIG, comma-separated]
+  -p, --port N             HTTP port (default 8080)                              [EVENTYARD_PORT]
+      --host ADDR          Address to listen on (default 0.0.0.0)                [EVENTYARD_HOST]
+      --data-dir DIR       Embedded log directory (default .eventyard)           [EVENTYARD_DATA_DIR]
+      --kafka BROKERS      Kafka bootstrap servers (host:port,...): use Kafka    [KAFKA_BROKERS]
+      --role ROLE          all | ingress | dispatcher (default all)              [EVENTYARD_ROLE]
+      --max-body SIZE      Largest request body, e.g. 512kb, 1mb (default 1mb)   [EVENTYARD_MAX_BODY]
+      --log-level LEVEL    fatal|error|warn|info|debug|trace|silent (default info) [EVENTYARD_LOG_LEVEL]
+      --topic-template T   Topic name per broker (default eventyard-broker-{namespace}-{name}) [EVENTYARD_TOPIC_TEMPLATE]
+`;
+
+export function parseStartConfig(argv: string[], env: NodeJS.ProcessEnv): StartConfig {
+  const values = parseFlags(argv, START_OPTIONS, env);
+  const configPaths = values.config ?? [];
+  if (configPaths.length === 0) throw new UsageError('no resources given: pass --config PATH (a YAML file or folder)');
+  const role = values.role ?? 'all';
+  if (!ROLES.includes(role as Role)) throw new UsageError(`--role must be one of ${ROLES.join(', ')}, got "${role}"`);
+  const logLevel = values['log-level'] ?? 'info';
+  if (!(LOG_LEVELS as readonly string[]).includes(logLevel)) {
+    throw new UsageError(`--log-level must be one of ${LOG_LEVELS.join(', ')}, got "${logLevel}"`);
+  }
+  const kafka = values.kafka?.trim();
+  return {
+    configPaths,
+    port: parsePort(values.port ?? '8080'),
+    host: values.host ?? '0.0.0.0',
+    dataDir: values['data-dir'] ?? '.eventyard',
+    role: role as Role,
+    maxBodyBytes: parseSize(values['max-body'] ?? '1mb', '--max-body'),
+    logLevel: logLevel as LogLevel,
+    kafkaBrokers: kafka ? kafka.split(',').map((b) => b.trim()).filter(Boolean) : undefined,
+    topicTemplate: values['topic-template'],
+  };
+}
+
+type FlagSpec = { type: 'string' | 'boolean'; multiple?: boolean; short?: string; env?: string };
+type FlagValues<T extends Record<string, FlagSpec>> = {
+  [K in keyof T]?: T[K]['type'] extends 'boolean' ? boolean : T[K]['multiple'] extends true ? string[] : string;
+};
+
+/**
+ * Parses flags strictly (an unknown flag is an error, not ignored), then fills absent ones from
+ * the environment. A multiple flag's variable is comma-separated.
+ */
+export function parseFlags<T extends Record<string, FlagSpec>>(
+  argv: string[],
+  specs: T,
+  env: NodeJS.ProcessEnv = {},
+  allowPositionals = false,
+): FlagValues<T> & { positionals: string[] } {
+  const options: NonNullable<ParseArgsConfig['options']> = {};
+  for (const [name, spec] of Object.entries(specs)) {
+    options[name] = { type: spec.type, ...(spec.multiple ? { multiple: true } : {}), ...(spec.short ? { short: spec.short } : {}) };
+  }
+  let parsed: { values: Record<string, unknown>; positionals: string[] };
+  try {
+    parsed = parseArgs({ args: argv, options, strict: true, allowPositionals });
+  } catch (error) {
+    throw new UsageError((error as Error).message);
+  }
+  const values: Record<string, unknown> = { ...parsed.values };
+  for (const [name, spec] of Object.entries(specs)) {
+    if (values[name] !== undefined || !spec.env) continue;
+    const fromEnv = env[spec.env];
+    if (fromEnv === undefined || fromEnv === '') continue;
+    values[name] = spec.multiple ? fromEnv.split(',').map((v) => v.trim()).filter(Boolean) : fromEnv;
+  }
+  return { ...(values as FlagValues<T>), positionals: parsed.positionals };
+}
+
+export function parsePort(text: string): number {
+  const port = Number(text);
+  if (!/^\d+$/.test(text) || port > 65535) throw new UsageError(`--port must be a number from 0 to 65535, got "${text}"`);
+  return port;
+}
+
+const SIZE_UNITS: Record<string, number> = { '': 1, b: 1, kb: 1024, kib: 1024, k: 1024, mb: 1024 ** 2, mib: 1024 ** 2, m: 1024 ** 2 };
+
+/** "1mb" → 1048576. Units are binary (1kb = 1024 bytes), as express and fastify read them. */
+export function parseSize(text: string, flag: string): number {
+  const match = /^(\d+(?:\.\d+)?)\s*([a-z]*)$/i.exec(text.trim());
+  const unit = match ? SIZE_UNITS[match[2]!.toLowerCase()] : undefined;
+  if (!match || unit === undefined) throw new UsageError(`${flag} must be a size such as 512kb or 1mb, got "${text}"`);
+  const bytes = Math.floor(Number(match[1]) * unit);
+  if (bytes < 1) throw new UsageError(`${flag} must be at least 1 byte, got "${text}"`);
+  return bytes;
+}

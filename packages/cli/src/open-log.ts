@@ -1,0 +1,24 @@
+import { mkdir } from 'node:fs/promises';
+import { resolve } from 'node:path';
+import { EventyardError } from '@eventyard/core';
+import { type EventLog, openEmbeddedLog } from '@eventyard/log';
+import type { Logger } from 'pino';
+import type { StartConfig } from './config.ts';
+
+/** `--kafka` selects the Kafka log; otherwise the embedded durable log in `--data-dir`. */
+export async function openLog(config: StartConfig, logger: Logger): Promise<EventLog> {
+  if (config.kafkaBrokers) {
+    const { openKafkaLog } = await import('@eventyard/log');
+    return openKafkaLog({ brokers: config.kafkaBrokers, logger: logger.child({ component: 'kafka' }) });
+  }
+  const dir = resolve(config.dataDir);
+  try {
+    await mkdir(dir, { recursive: true });
+    return await openEmbeddedLog({ dir });
+  } catch (error) {
+    const reason = (error as NodeJS.ErrnoException).code ?? (error as Error).message;
+    throw new EventyardError('EY_LOG_UNAVAILABLE', `cannot use data directory ${dir} (${reason}): check --data-dir and its permissions`, {
+      cause: error,
+    });
+  }
+}

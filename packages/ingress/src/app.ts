@@ -1,0 +1,190 @@
+import {
+  type CloudEvent,
+  type Contract,
+  EventyardError,
+  isEventyardError,
+  type LogRecord,
+  parseHttpRequest,
+  toLogRecord,
+} from '@eventyard/core';
+import Fastify, { type FastifyInstance, type FastifyReply } from 'fastify';
+import { AppendCoalescer } from './append-coalescer.ts';
+import { errorBody, fromFastifyError } from './errors.ts';
+import { createIngressMetrics } from './metrics.ts';
+import { registerOpsRoutes } from './ops-routes.ts';
+import type { BrokerRoute, IngressOptions } from './types.ts';
+
+/** Knative's loop guard (pkg/broker/ttl.go): events enter with 255 hops, each reply costs one. */
+const TTL_ATTRIBUTE = 'knativebrokerttl';
+const DEFAULT_TTL = '255';
+const ARRIVAL_ATTRIBUTE = 'knativearrivaltime';
+const ALLOW = 'POST, OPTIONS';
+const DEFAULT_MAX_BODY = 1024 * 1024;
+
+export interface Ingress {
+  readonly app: FastifyInstance;
+  /**
+   * Routes brokers of a new Contract. Topics of new brokers are created before they are routed, so
+   * a broker answers 404 until its topic exists and never 202 for an event with nowhere to go.
+   */
+  applyContract(contract: Contract): Promise<void>;
+  /** True once a Contract has been applied. */
+  hasContract(): boolean;
+}
+
+/**
+ * The broker ingress as a fastify app (it never listens by itself): `POST /<namespace>/<broker>`
+ * accepts CloudEvents in binary, structured or batched mode and answers 202 only after the log
+ * acknowledged the append (DESIGN.md "Data-plane rules").
+ */
+export function createIngress(options: IngressOptions): Ingress {
+  const maxBodyBytes = options.maxBodyBytes ?? DEFAULT_MAX_BODY;
+  const now = options.now ?? Date.now;
+  const metrics = createIngressMetrics(options.registry);
+  const coalescer = new AppendCoalescer(options.log);
+  let routes = new Map<string, BrokerRoute>();
+  let applied = false;
+
+  const app = Fastify({
+    bodyLimit: maxBodyBytes,
+    ...(options.logger ? { loggerInstance: options.logger } : {}),
+    disableRequestLogging: true,
+    return503OnClosing: true,
+  });
+
+  // Every media type reaches the handler as raw bytes: the CloudEvents binding decides what it means.
+  app.removeAllContentTypeParsers();
+  app.addContentTypeParser('*', { parseAs: 'buffer' }, (_request, body, done) => done(null, body));
+
+  app.setErrorHandler((error, _request, reply) => {
+    const coded = isEventyardError(error) ? error : fromFastifyError(error as Error & { code?: string }, maxBodyBytes);
+    if ((coded.status ?? 500) >= 500) app.log.error({ err: error }, 'request failed');
+    return reply.code(coded.status ?? 500).send(errorBody(coded));
+  });
+
+  registerOpsRoutes(app, {
+    registry: options.registry,
+    readinessChecks: {
+      resources: () => applied && (options.ready ? options.ready() : true),
+      log: () => options.log.writable(),
+    },
+  });
+
+  const reject = (reply: FastifyReply, route: BrokerRoute | undefined, error: EventyardError, eventType = '') => {
+    const status = error.status ?? 500;
+    const namespace = route?.namespace ?? '';
+    const broker = route?.name ?? '';
+    metrics.events.inc({ namespace, broker, event_type: eventType, code: status });
+    return reply.code(status).send(errorBody(error));
+  };
+
+  app.post<{ Params: { namespace: string; broker: string } }>('/:namespace/:broker', async (request, reply) => {
+    const started = performance.now();
+    const { namespace, broker } = request.params;
+    const route = routes.get(`${namespace}/${broker}`);
+    if (!route) {
+      const error = new EventyardError('EY_BROKER_NOT_FOUND', `broker "${broker}" not found in namespace "${namespace}"`, {
+        status: 404,
+        details: { namespace, broker },
+      });
+      return reject(reply, undefined, error);
+    }
+    const body = request.body instanceof Uint8Array ? request.body : new Uint8Array(0);
+    let events: CloudEvent[];
+    try {
+      events = parseHttpRequest(request.headers, body).events;
+      stampArrival(events, new Date(now()).toISOString());
+    } catch (error) {
+      if (isEventyardError(error)) return reject(reply, route, error);
+      throw error;
+    }
+
+    const records: LogRecord[] = new Array(events.length);
+    for (let i = 0; i < events.length; i++) records[i] = toLogRecord(events[i]!);
+    try {
+      await coalescer.append(route.topic, records);
+    } catch (error) {
+      const unavailable = new EventyardError('EY_LOG_UNAVAILABLE', 'the event log could not persist the event; retry later', {
+        status: 503,
+        retriable: true,
+        cause: error,
+      });
+      request.log.warn({ err: error, topic: route.topic }, 'append failed');
+      reply.header('retry-after', '1');
+      return reject(reply, route, unavailable, events[0]?.attributes.type ?? '');
+    }
+    for (const event of events) {
+      metrics.events.inc({ namespace, broker, event_type: event.attributes.type ?? '', code: 202 });
+    }
+    metrics.requestDuration.observe({ namespace, broker, code: 202 }, (performance.now() - started) / 1000);
+    return reply.code(202).send();
+  });
+
+  // CloudEvents "HTTP 1.1 Web Hooks for Event Delivery" §4 (abuse protection): a validation request
+  // is answered with the origin allowed, as Knative's receivers do.
+  app.options('/:namespace/:broker', async (request, reply) => {
+    reply.header('allow', ALLOW);
+    const origin = request.headers['webhook-request-origin'];
+    if (typeof origin === 'string') {
+      reply.header('webhook-allowed-origin', origin);
+      reply.header('webhook-allowed-rate', '*');
+    }
+    return reply.code(200).send();
+  });
+
+  app.route({
+    method: ['GET', 'HEAD', 'PUT', 'DELETE', 'PATCH'],
+    url: '/:namespace/:broker',
+    handler: async (request, reply) => {
+      reply.header('allow', ALLOW);
+      return reply.code(405).send({
+        code: 'EY_METHOD_NOT_ALLOWED',
+        message: `method ${request.method} is not allowed; send events with POST`,
+      });
+    },
+  });
+
+  return {
+    app,
+    hasContract: () => applied,
+    async applyContract(contract: Contract) {
+      const next = new Map<string, BrokerRoute>();
+      for (const entry of contract.brokers.values()) {
+        if (!routes.has(entry.key) || routes.get(entry.key)?.topic !== entry.topic) {
+          await options.log.ensureTopic({
+            name: entry.topic,
+            partitions: entry.partitions,
+            ...(entry.replicationFactor === undefined ? {} : { replicationFactor: entry.replicationFactor }),
+          });
+        }
+        next.set(entry.key, { namespace: entry.namespace, name: entry.name, topic: entry.topic });
+      }
+      routes = next;
+      applied = true;
+    },
+  };
+}
+
+/**
+ * Adds `knativearrivaltime` and the TTL the broker starts every event with; an event whose TTL is
+ * already spent is a reply loop and is refused (Knative drops it).
+ */
+function stampArrival(events: CloudEvent[], arrival: string): void {
+  for (let i = 0; i < events.length; i++) {
+    const attributes = events[i]!.attributes;
+    const ttl = attributes[TTL_ATTRIBUTE];
+    if (ttl === undefined) {
+      attributes[TTL_ATTRIBUTE] = DEFAULT_TTL;
+    } else {
+      const hops = Number(ttl);
+      if (!Number.isInteger(hops) || hops <= 0) {
+        throw new EventyardError(
+          'EY_TTL_EXHAUSTED',
+          `attribute "${TTL_ATTRIBUTE}" is ${JSON.stringify(ttl)}: the event has been through too many replies (loop guard)`,
+          { status: 400, details: { attribute: TTL_ATTRIBUTE, ...(events.length > 1 ? { index: i } : {}) } },
+        );
+      }
+    }
+    attributes[ARRIVAL_ATTRIBUTE] = arrival;
+  }
+}
