@@ -14,7 +14,9 @@ export type ErrorCode =
   | 'EY_LOG_UNAVAILABLE'
   | 'EY_LOG_CLOSED'
   | 'EY_TOPIC_NOT_FOUND'
+  | 'EY_GROUP_ACTIVE'
   | 'EY_DELIVERY_FAILED'
+  | 'EY_METHOD_NOT_ALLOWED'
   | 'EY_INTERNAL';
 
 export interface EventyardErrorOptions {

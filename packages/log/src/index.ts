@@ -1,1 +1,6 @@
+// Public API of @eventyard/log: the EventLog contract, Kafka's partitioner, and the embedded log.
+
+export type { EmbeddedLogOptions } from './embedded/index.ts';
+export { openEmbeddedLog } from './embedded/index.ts';
+export { partitionFor } from './partitioner.ts';
 export type * from './types.ts';

@@ -1,0 +1,46 @@
+import type { EventyardError } from '@eventyard/core';
+import type { SASLOptions } from 'kafkajs';
+import type { ConnectionOptions } from 'node:tls';
+
+/** What the Kafka log logs through; a pino logger fits as it is. */
+export interface KafkaLogLogger {
+  error(details: object, message?: string): void;
+  warn(details: object, message?: string): void;
+  info(details: object, message?: string): void;
+  debug(details: object, message?: string): void;
+}
+
+export interface KafkaConsumerSettings {
+  /** Kafka `session.timeout.ms`: a member silent this long is dropped from its group. Default 30 000. */
+  sessionTimeoutMs?: number;
+  /** How often a member heartbeats (and so how soon it notices a rebalance). Default 1 000. */
+  heartbeatIntervalMs?: number;
+  /** How long members get to rejoin during a rebalance. Default 60 000. */
+  rebalanceTimeoutMs?: number;
+  /** Longest wait of one fetch for new records (Kafka `fetch.max.wait.ms`). Default 500. */
+  maxWaitTimeMs?: number;
+}
+
+export interface KafkaLogOptions {
+  /** Bootstrap servers, `host:port`. */
+  brokers: string[];
+  /** Kafka client id (broker logs, quotas). Default 'eventyard'. */
+  clientId?: string;
+  /**
+   * An append that is not acknowledged (acks=all) within this time rejects with
+   * EY_LOG_UNAVAILABLE, so callers answer 503 instead of hanging. Default 5 000 ms.
+   */
+  appendTimeoutMs?: number;
+  /** Upper bound on every other broker round trip (metadata, offsets, commits, reads). Default 10 000 ms. */
+  requestTimeoutMs?: number;
+  /** TLS towards the brokers: `true`, or Node TLS options. */
+  ssl?: boolean | ConnectionOptions;
+  sasl?: SASLOptions;
+  consumer?: KafkaConsumerSettings;
+  /** Where the Kafka client's own log lines go. Without one, the client is silent. */
+  logger?: KafkaLogLogger;
+  /** Verbosity of the Kafka client towards `logger`. Default 'warn'. */
+  logLevel?: 'error' | 'warn' | 'info' | 'debug';
+  /** Errors of background work that have no caller to reject (a failed onBatch, a consumer restart). */
+  onError?: (error: EventyardError) => void;
+}
