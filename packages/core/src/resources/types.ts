@@ -132,3 +132,25 @@ export interface ResourceStatus {
   message?: string;
   observedGeneration?: number;
 }
+
+/** A Broker or Trigger that passed validation, with where it came from. */
+export interface LoadedResource {
+  resource: Broker | Trigger;
+  origin: ResourceOrigin;
+}
+
+/**
+ * Something wrong with a resource, named so a person can find it: the file, the document, the
+ * resource when known, the JSON pointer of the field and the reason in plain words.
+ */
+export interface Problem {
+  file: string;
+  /** 0-based index of the document in the file, as in `ResourceOrigin` (shown 1-based to people). */
+  document: number;
+  kind?: string;
+  name?: string;
+  namespace?: string;
+  /** JSON pointer of the failing field, e.g. `/spec/delivery/backoffDelay`; "" for the whole document. */
+  path: string;
+  message: string;
+}

@@ -1,0 +1,336 @@
+import { type ASTNode, Environment, type ParseResult } from '@marcbachmann/cel-js';
+import { invalidFilter, positionAt } from './errors.ts';
+import { celActivationOf } from './input.ts';
+import { ERROR, FAIL, type FilterNode, type Outcome, PASS } from './node.ts';
+import { re2Matches, registerLiteralPattern } from './regex.ts';
+import type { FilterInput } from './types.ts';
+
+/*
+ * The `cel` dialect. An expression sees:
+ *   event  a map of the event's attributes by name (`event.type`, `event.source`, extensions such
+ *          as `event.partitionkey`), `event.time` as a timestamp, `event.data` as the parsed data
+ *          when the content type is JSON;
+ *   ce     the same map, under the name of Knative's CEL filter proposal (`ce.type`);
+ *   data   the parsed data, as in that proposal (`data.user.id`).
+ * Bare attribute names (`type == 'x'`) are not variables: `type` is a CEL built-in, and Knative's
+ * CEL filter proposal (docs/proposals "Advanced Filtering for Triggers") put attributes under `ce`.
+ *
+ * A tenant's expression runs on the dispatcher's only thread, so compiling enforces guards:
+ *   - at most MAX_EXPRESSION_LENGTH characters, 1000 AST nodes, nesting depth 32, and small
+ *     list/map literals (the library's parse-time limits; it has no evaluation cost limit);
+ *   - `matches` runs on RE2 (linear time, see regex.ts), with literal patterns checked here;
+ *   - the iterating macros (all, exists, exists_one, map, filter) cannot nest, and their bodies may
+ *     use only their own variables, literals, and event attributes compared with == or !=. So a
+ *     body's cost is bounded by the element it looks at, and an expression costs time linear in
+ *     the event's size: `items.exists(i, i in items)` would be quadratic, and is rejected.
+ */
+
+export const MAX_EXPRESSION_LENGTH = 4096;
+const LIMITS = {
+  maxAstNodes: 1000,
+  maxDepth: 32,
+  maxListElements: 256,
+  maxMapEntries: 256,
+  maxCallArguments: 16,
+};
+
+const ITERATING_MACROS = new Set(['all', 'exists', 'exists_one', 'map', 'filter']);
+
+// The library's own `matches` uses a backtracking RegExp and cannot be replaced, so compiled
+// expressions call this method instead. Same length as "matches", so source offsets do not move.
+const RE2_METHOD = 're2Find';
+
+// Building an environment is expensive: one for the process, shared by every trigger.
+const environment = new Environment({
+  enableOptionalTypes: true,
+  homogeneousAggregateLiterals: false,
+  limits: LIMITS,
+})
+  .registerVariable('event', 'map', { description: 'The event: attributes by name, time, data' })
+  .registerVariable('ce', 'map', { description: 'Alias of event' })
+  .registerVariable('data', 'dyn', { description: 'The parsed JSON data' })
+  .registerFunction(`string.${RE2_METHOD}(string): bool`, (text: string, pattern: string) =>
+    re2Matches(text, pattern),
+  )
+  .registerFunction('matches(string, string): bool', (text: string, pattern: string) =>
+    re2Matches(text, pattern),
+  );
+
+interface CelErrorLike {
+  summary?: string;
+  message: string;
+  range?: { start: number; end: number };
+}
+
+function summaryOf(error: unknown): string {
+  if (error instanceof Error) {
+    const e = error as CelErrorLike;
+    return (e.summary ?? e.message.split('\n')[0] ?? '').replaceAll(RE2_METHOD, 'matches');
+  }
+  return String(error);
+}
+
+class CelNode implements FilterNode {
+  readonly label: string;
+  readonly needsData: boolean;
+  readonly #program: ParseResult;
+
+  constructor(label: string, program: ParseResult, needsData: boolean) {
+    this.label = label;
+    this.#program = program;
+    this.needsData = needsData;
+  }
+
+  evaluate(input: FilterInput): Outcome {
+    let result: unknown;
+    try {
+      result = this.#program(celActivationOf(input));
+    } catch {
+      return ERROR;
+    }
+    return result === true ? PASS : result === false ? FAIL : ERROR;
+  }
+
+  explain(input: FilterInput): string {
+    let result: unknown;
+    try {
+      result = this.#program(celActivationOf(input));
+    } catch (error) {
+      return `${this.label} (cel): evaluation error: ${summaryOf(error)}`;
+    }
+    if (result === false) return `${this.label} (cel): evaluated to false`;
+    if (result === true) return `${this.label}: matched`;
+    return `${this.label} (cel): evaluated to ${typeof result} instead of a bool`;
+  }
+}
+
+/** Compile the `cel` dialect at `label` (`filters[1]`), whose JSON pointer is `path`. */
+export function compileCel(expression: unknown, label: string, path: string): FilterNode {
+  const where = `${label}.cel`;
+  if (typeof expression !== 'string') throw invalidFilter(`${where} must be a string`, path);
+  if (expression.length > MAX_EXPRESSION_LENGTH) {
+    throw invalidFilter(
+      `${where} is ${expression.length} characters long; the limit is ${MAX_EXPRESSION_LENGTH}`,
+      path,
+    );
+  }
+  const fail = (summary: string, offset: number | undefined) => {
+    if (offset === undefined) return invalidFilter(`${where}: ${summary}`, path);
+    const position = positionAt(expression, offset);
+    return invalidFilter(
+      `${where}: ${summary} (line ${position.line}, column ${position.column})`,
+      path,
+      position,
+    );
+  };
+
+  let parsed: ParseResult;
+  try {
+    parsed = environment.parse(expression);
+  } catch (error) {
+    throw fail(summaryOf(error), (error as CelErrorLike).range?.start);
+  }
+  const analysis = new Analysis(expression, fail);
+  analysis.visit(parsed.ast, [], { macro: undefined, locals: new Set(), bodyLocals: new Set() });
+
+  const checked = parsed.check();
+  if (!checked.valid) throw fail(summaryOf(checked.error), checked.error?.range?.start);
+  if (checked.type !== 'bool' && checked.type !== 'dyn') {
+    throw fail(`the expression must evaluate to a bool, but it evaluates to ${checked.type}`, undefined);
+  }
+
+  let program = parsed;
+  if (analysis.matchesAt.length > 0) {
+    let source = expression;
+    for (const offset of analysis.matchesAt) {
+      source = source.slice(0, offset) + RE2_METHOD + source.slice(offset + RE2_METHOD.length);
+    }
+    program = environment.parse(source);
+    program.check();
+  }
+  return new CelNode(label, program, analysis.needsData);
+}
+
+interface Scope {
+  /** The iterating macro whose body this is, if any. */
+  macro: string | undefined;
+  /** Names bound by enclosing macros and cel.bind (they shadow event, ce and data). */
+  locals: ReadonlySet<string>;
+  /** Names bound inside the macro body: the only variables it may use freely. */
+  bodyLocals: ReadonlySet<string>;
+}
+
+type Fail = (summary: string, offset: number | undefined) => Error;
+
+/** One pass over the AST: guards, `matches` call sites, and whether `data` is read. */
+class Analysis {
+  needsData = false;
+  readonly matchesAt: number[] = [];
+  readonly #source: string;
+  readonly #fail: Fail;
+
+  constructor(source: string, fail: Fail) {
+    this.#source = source;
+    this.#fail = fail;
+  }
+
+  visit(node: ASTNode, ancestors: ASTNode[], scope: Scope): void {
+    const inner = [...ancestors, node];
+    switch (node.op) {
+      case 'value':
+        return;
+      case 'id':
+        this.#identifier(node.args, node, ancestors, scope);
+        return;
+      case '.':
+      case '.?':
+        this.visit(node.args[0], inner, scope);
+        return;
+      case 'call': {
+        const [name, args] = node.args;
+        if (name === 'matches' && args.length === 2) this.#literalPattern(args[1] as ASTNode);
+        for (const arg of args) this.visit(arg, inner, scope);
+        return;
+      }
+      case 'rcall':
+        this.#methodCall(node, inner, scope);
+        return;
+      case 'map':
+        for (const [key, value] of node.args) {
+          this.visit(key, inner, scope);
+          this.visit(value, inner, scope);
+        }
+        return;
+      case '!_':
+      case '-_':
+        this.visit(node.args, inner, scope);
+        return;
+      default:
+        // Binary operators, ternary, index, list: an array of operand nodes.
+        for (const child of node.args as ASTNode[]) this.visit(child, inner, scope);
+    }
+  }
+
+  #methodCall(node: ASTNode & { op: 'rcall' }, inner: ASTNode[], scope: Scope): void {
+    const [name, receiver, args] = node.args;
+    const first = args[0];
+    if (ITERATING_MACROS.has(name) && args.length >= 2 && first?.op === 'id') {
+      this.visit(receiver, inner, scope);
+      if (scope.macro !== undefined) {
+        throw this.#fail(
+          `${name}() inside ${scope.macro}() is not allowed: nested macros take time quadratic in the event's size`,
+          node.range.start,
+        );
+      }
+      const body: Scope = {
+        macro: name,
+        locals: new Set([...scope.locals, first.args]),
+        bodyLocals: new Set([first.args]),
+      };
+      for (const arg of args.slice(1)) this.visit(arg, inner, body);
+      return;
+    }
+    if (
+      name === 'bind' &&
+      receiver.op === 'id' &&
+      receiver.args === 'cel' &&
+      args.length === 3 &&
+      first?.op === 'id'
+    ) {
+      this.visit(args[1] as ASTNode, inner, scope);
+      const body: Scope = {
+        macro: scope.macro,
+        locals: new Set([...scope.locals, first.args]),
+        bodyLocals: scope.macro === undefined ? scope.bodyLocals : new Set([...scope.bodyLocals, first.args]),
+      };
+      this.visit(args[2] as ASTNode, inner, body);
+      return;
+    }
+    if (name === 'matches' && args.length === 1) {
+      this.#literalPattern(first as ASTNode);
+      this.matchesAt.push(this.#methodNameOffset(receiver.range.end, node));
+    }
+    this.visit(receiver, inner, scope);
+    for (const arg of args) this.visit(arg, inner, scope);
+  }
+
+  #identifier(name: string, node: ASTNode, ancestors: ASTNode[], scope: Scope): void {
+    const parent = ancestors.at(-1);
+    if (
+      scope.macro !== undefined &&
+      !scope.bodyLocals.has(name) &&
+      name !== 'cel' &&
+      !isComparedAttribute(name, node, ancestors)
+    ) {
+      throw this.#fail(
+        `inside ${scope.macro}(), only the macro's own variables, literals, and event attributes compared ` +
+          `with == or != may be used, not '${name}${parent && isSelect(parent) ? `.${parent.args[1]}` : ''}'; ` +
+          'test it outside the macro',
+        node.range.start,
+      );
+    }
+    if (scope.locals.has(name)) return;
+    if (name === 'data') this.needsData = true;
+    else if (name === 'event' || name === 'ce') {
+      const field = selectedField(node, parent);
+      if (field === undefined || field === 'data') this.needsData = true;
+    }
+  }
+
+  #literalPattern(node: ASTNode): void {
+    if (node.op !== 'value' || typeof node.args !== 'string') return;
+    try {
+      registerLiteralPattern(node.args);
+    } catch (error) {
+      throw this.#fail(`invalid regular expression: ${(error as Error).message}`, node.range.start);
+    }
+  }
+
+  /** Where the method name of `receiver.matches(...)` starts, skipping blanks, comments and ')'. */
+  #methodNameOffset(from: number, node: ASTNode): number {
+    const source = this.#source;
+    let i = from;
+    let sawDot = false;
+    while (i < node.range.end) {
+      const c = source[i];
+      if (c === ' ' || c === '\t' || c === '\n' || c === '\r' || c === ')') i++;
+      else if (c === '/' && source[i + 1] === '/') {
+        while (i < source.length && source[i] !== '\n') i++;
+      } else if (c === '.' && !sawDot) {
+        sawDot = true;
+        i++;
+      } else if (sawDot && source.startsWith('matches', i)) return i;
+      else break;
+    }
+    throw this.#fail('cannot locate this matches() call', node.range.start);
+  }
+}
+
+function isSelect(node: ASTNode): node is ASTNode & { op: '.' | '.?' } {
+  return node.op === '.' || node.op === '.?';
+}
+
+/** The field a variable is immediately selected with (`event.type`, `event['type']`), if constant. */
+function selectedField(node: ASTNode, parent: ASTNode | undefined): string | undefined {
+  if (parent === undefined) return undefined;
+  if (isSelect(parent)) return parent.args[1];
+  if ((parent.op === '[]' || parent.op === '[?]') && parent.args[0] === node) {
+    const key = parent.args[1];
+    if (key.op === 'value' && typeof key.args === 'string') return key.args;
+  }
+  return undefined;
+}
+
+/** `event.subject == i.owner`: an attribute (never `data`) that is an operand of == or !=. */
+function isComparedAttribute(name: string, node: ASTNode, ancestors: ASTNode[]): boolean {
+  if (name !== 'event' && name !== 'ce') return false;
+  const parent = ancestors.at(-1);
+  const field = selectedField(node, parent);
+  const comparison = ancestors.at(-2);
+  return (
+    field !== undefined &&
+    field !== 'data' &&
+    comparison !== undefined &&
+    (comparison.op === '==' || comparison.op === '!=')
+  );
+}

@@ -1,0 +1,88 @@
+import { isJsonContentType } from '../event/index.ts';
+import type { CloudEvent } from '../types.ts';
+import type { FilterInput } from './types.ts';
+
+// Hoisted: one decoder for every event. Non-fatal, as JSON.parse rejects what matters anyway.
+const utf8 = new TextDecoder();
+
+const UNPARSED = Symbol('unparsed');
+
+/**
+ * The one `FilterInput` implementation: caches the parsed data and time, and the CEL activation,
+ * so a thousand triggers reading `event.data` cost one parse.
+ */
+export class EventFilterInput implements FilterInput {
+  readonly event: CloudEvent;
+  #data: unknown = UNPARSED;
+  #time: Date | undefined | typeof UNPARSED = UNPARSED;
+  #activation: Record<string, unknown> | undefined;
+
+  constructor(event: CloudEvent) {
+    this.event = event;
+  }
+
+  get dataParsed(): boolean {
+    return this.#data !== UNPARSED;
+  }
+
+  data(): unknown {
+    if (this.#data === UNPARSED) this.#data = parseJsonData(this.event);
+    return this.#data;
+  }
+
+  time(): Date | undefined {
+    if (this.#time === UNPARSED) {
+      const raw = attributeOf(this.event, 'time');
+      const millis = raw === undefined ? Number.NaN : Date.parse(raw);
+      this.#time = Number.isNaN(millis) ? undefined : new Date(millis);
+    }
+    return this.#time;
+  }
+
+  /**
+   * The variables CEL expressions see, built on the first CEL evaluation for this event and shared
+   * by every trigger: `event` (and its alias `ce`) maps attribute names to values, with `time` as a
+   * timestamp and `data` read lazily; `data` is the parsed data.
+   */
+  celActivation(): Record<string, unknown> {
+    if (this.#activation === undefined) this.#activation = buildActivation(this);
+    return this.#activation;
+  }
+}
+
+/** A `FilterInput` for one event; share it between all the triggers evaluated for that event. */
+export function createFilterInput(event: CloudEvent): FilterInput {
+  return new EventFilterInput(event);
+}
+
+/** The CEL variables for `input`, cached when it came from `createFilterInput`. */
+export function celActivationOf(input: FilterInput): Record<string, unknown> {
+  return input instanceof EventFilterInput ? input.celActivation() : buildActivation(input);
+}
+
+function attributeOf(event: CloudEvent, name: string): string | undefined {
+  return Object.hasOwn(event.attributes, name) ? event.attributes[name] : undefined;
+}
+
+function parseJsonData(event: CloudEvent): unknown {
+  const bytes = event.data;
+  if (bytes === undefined || bytes.byteLength === 0) return undefined;
+  if (!isJsonContentType(attributeOf(event, 'datacontenttype'))) return undefined;
+  try {
+    return JSON.parse(utf8.decode(bytes));
+  } catch {
+    return undefined;
+  }
+}
+
+function buildActivation(input: FilterInput): Record<string, unknown> {
+  // A plain object (CEL maps are plain objects in cel-js); getters keep `data` lazy.
+  const event: Record<string, unknown> = { ...input.event.attributes };
+  delete event.time;
+  const time = input.time();
+  if (time !== undefined) event.time = time;
+  Object.defineProperty(event, 'data', { get: () => input.data(), enumerable: true });
+  const activation: Record<string, unknown> = { event, ce: event };
+  Object.defineProperty(activation, 'data', { get: () => input.data(), enumerable: true });
+  return activation;
+}

@@ -1,0 +1,146 @@
+import { parseAllDocuments } from 'yaml';
+import type { LoadedResource, Problem } from './types.ts';
+import { DEFAULT_NAMESPACE, validateResource } from './validate.ts';
+
+/** API groups whose Broker and Trigger kinds are ours to load. */
+const GROUPS = new Set(['eventing.knative.dev', 'eventyard.dev']);
+const KINDS = new Set(['Broker', 'Trigger']);
+
+export interface ParsedDocuments {
+  resources: LoadedResource[];
+  problems: Problem[];
+}
+
+type Identity = Pick<Problem, 'kind' | 'name' | 'namespace'>;
+
+function isObject(value: unknown): value is Record<string, unknown> {
+  return typeof value === 'object' && value !== null && !Array.isArray(value);
+}
+
+/** Kind, name and namespace, as far as a (possibly invalid) document tells them. */
+function identify(value: unknown): Identity {
+  if (!isObject(value)) return {};
+  const identity: Identity = {};
+  if (typeof value.kind === 'string') identity.kind = value.kind;
+  const metadata = value.metadata;
+  if (isObject(metadata) && typeof metadata.name === 'string') {
+    identity.name = metadata.name;
+    identity.namespace = typeof metadata.namespace === 'string' ? metadata.namespace : DEFAULT_NAMESPACE;
+  }
+  return identity;
+}
+
+/** "Map keys must be unique at line 8, column 1:\n\n<excerpt>" → "Map keys must be unique". */
+function yamlReason(message: string): string {
+  const firstLine = message.split('\n', 1)[0] ?? message;
+  return firstLine.replace(/ at line \d+, column \d+:?$/, '');
+}
+
+/**
+ * Reads every Broker and Trigger from a YAML (multi-document) or JSON text. Documents of other
+ * kinds are skipped, `List` documents are unpacked, and a bad document is reported without hiding
+ * the others.
+ */
+export function parseResourceDocuments(text: string, file: string): ParsedDocuments {
+  const resources: LoadedResource[] = [];
+  const problems: Problem[] = [];
+
+  const visit = (value: unknown, document: number, prefix: string): void => {
+    if (Array.isArray(value)) {
+      for (const [index, item] of value.entries()) visit(item, document, `${prefix}/${index}`);
+      return;
+    }
+    if (!isObject(value)) {
+      problems.push({
+        file,
+        document,
+        path: prefix,
+        message: 'is not a Kubernetes resource: expected a mapping with apiVersion and kind',
+      });
+      return;
+    }
+    const { apiVersion, kind } = value;
+    if (typeof kind === 'string' && kind.endsWith('List') && Array.isArray(value.items)) {
+      for (const [index, item] of value.items.entries()) visit(item, document, `${prefix}/items/${index}`);
+      return;
+    }
+    const identity = identify(value);
+    if (typeof apiVersion !== 'string' || typeof kind !== 'string') {
+      const missing = typeof apiVersion !== 'string' ? 'apiVersion' : 'kind';
+      problems.push({
+        file,
+        document,
+        ...identity,
+        path: `${prefix}/${missing}`,
+        message: 'is required: every Kubernetes resource names its apiVersion and kind',
+      });
+      return;
+    }
+    const group = apiVersion.includes('/') ? apiVersion.slice(0, apiVersion.indexOf('/')) : '';
+    // Services, ConfigMaps and other kinds may share the file; they are not ours to judge.
+    if (!GROUPS.has(group)) return;
+    if (!KINDS.has(kind)) {
+      if (group === 'eventyard.dev') {
+        problems.push({
+          file,
+          document,
+          ...identity,
+          path: `${prefix}/kind`,
+          message: `unknown kind "${kind}": eventyard.dev/v1 has Broker and Trigger`,
+        });
+      }
+      return;
+    }
+    const result = validateResource(value);
+    for (const problem of result.problems) {
+      problems.push({
+        file,
+        document,
+        ...identity,
+        path: `${prefix}${problem.path}`,
+        message: problem.message,
+      });
+    }
+    if (result.resource !== undefined)
+      resources.push({ resource: result.resource, origin: { file, document } });
+  };
+
+  parseAllDocuments(text).forEach((doc, document) => {
+    if (doc.errors.length > 0) {
+      let identity: Identity = {};
+      try {
+        identity = identify(doc.toJS());
+      } catch {
+        // Broken beyond reading; the syntax errors below say why.
+      }
+      for (const error of doc.errors) {
+        const where = error.linePos?.[0];
+        problems.push({
+          file,
+          document,
+          ...identity,
+          path: '',
+          message: `YAML syntax error${where ? ` at line ${where.line}, column ${where.col}` : ''}: ${yamlReason(error.message)}`,
+        });
+      }
+      return;
+    }
+    let value: unknown;
+    try {
+      value = doc.toJS({ maxAliasCount: 100 });
+    } catch (error) {
+      problems.push({
+        file,
+        document,
+        path: '',
+        message: `cannot read the document: ${(error as Error).message}`,
+      });
+      return;
+    }
+    // Empty documents (a stray `---`, or only comments) say nothing.
+    if (value === null || value === undefined) return;
+    visit(value, document, '');
+  });
+
+  return { resources, problems };
+}
