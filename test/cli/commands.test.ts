@@ -31,8 +31,8 @@ spec:
   );
   const result = await runEventyard(['validate', '--config', dir]);
   assert.equal(result.code, 1, result.stderr);
-  assert.match(result.stdout, /bad\.yaml.*document 0.*\/spec\/delivery\/backoffDelay/);
-  assert.match(result.stdout, /bad\.yaml.*document 1.*\/spec.*colour/);
+  assert.match(result.stdout, /bad\.yaml.*document 1.*\/spec\/delivery\/backoffDelay/);
+  assert.match(result.stdout, /bad\.yaml.*document 2.*\/spec.*colour/);
   assert.doesNotMatch(result.stdout, /good\.yaml/);
 
   const ok = await runEventyard(['validate', '--config', `${dir}/good.yaml`]);

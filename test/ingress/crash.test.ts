@@ -8,7 +8,7 @@ test('kill -9 during a burst loses no acknowledged event', async (t) => {
   const dir = await tempDir(t);
   const dataDir = `${dir}/data`;
   await writeManifest(dir, 'broker.yaml', brokerYaml('default', 'burst'));
-  const broker = await startEventyard(['--config', dir, '--data-dir', dataDir, '--log-level', 'warn']);
+  const broker = await startEventyard(['--config', dir, '--data-dir', dataDir]);
   t.after(() => broker.kill());
   const url = `${broker.url}/default/burst`;
 
@@ -31,7 +31,7 @@ test('kill -9 during a burst loses no acknowledged event', async (t) => {
     }
   };
   const workers = Array.from({ length: 16 }, worker);
-  while (acknowledged.size < 300) await new Promise((r) => setTimeout(r, 5));
+  while (acknowledged.size < 1000) await new Promise((r) => setTimeout(r, 5));
   await broker.kill();
   killed = true;
   await Promise.all(workers);

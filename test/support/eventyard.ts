@@ -59,7 +59,14 @@ export async function startEventyard(
       fail(new Error(`eventyard exited with ${code} before listening\n${stderr}`));
     });
   });
-  const { url, port } = await listening;
+  let address: { url: string; port: number };
+  try {
+    address = await listening;
+  } catch (error) {
+    child.kill('SIGKILL');
+    throw error;
+  }
+  const { url, port } = address;
   return {
     url,
     port,

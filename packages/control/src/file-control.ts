@@ -7,6 +7,16 @@ import { sortProblems } from './sort-problems.ts';
 import type { ControlLogger, ControlPlane, FileControlOptions } from './types.ts';
 
 const DEFAULT_DEBOUNCE_MS = 100;
+const IGNORED_FILE = /\.(?!ya?ml$|json$)[^./]+$/i;
+
+/**
+ * Changes to files that cannot hold resources (a log database that lives below a watched folder,
+ * editor swap files) must not keep re-arming the debounce timer; a name without an extension may
+ * be a folder, so it counts.
+ */
+function mayHoldResources(filename: string | Buffer | null): boolean {
+  return filename === null || !IGNORED_FILE.test(filename.toString());
+}
 
 /**
  * True when both contracts hold the very same entries. `buildContract` hands back the previous
@@ -132,7 +142,9 @@ export async function startFileControl(options: FileControlOptions): Promise<Con
       if (!targets.has(path) && !targets.has(dirname(path))) targets.set(dirname(path), false);
     }
     for (const [path, recursive] of targets) {
-      const watcher = watch(path, { recursive }, schedule);
+      const watcher = watch(path, { recursive }, (_event, filename) => {
+        if (mayHoldResources(filename)) schedule();
+      });
       watcher.on('error', (error) => logger.error(`eventyard control: watching ${path} failed`, error));
       watchers.push(watcher);
     }

@@ -7,7 +7,7 @@ import {
   parseHttpRequest,
   toLogRecord,
 } from '@eventyard/core';
-import Fastify, { type FastifyInstance, type FastifyReply } from 'fastify';
+import Fastify, { type FastifyInstance, type FastifyReply, LogController } from 'fastify';
 import { AppendCoalescer } from './append-coalescer.ts';
 import { errorBody, fromFastifyError } from './errors.ts';
 import { createIngressMetrics } from './metrics.ts';
@@ -48,7 +48,7 @@ export function createIngress(options: IngressOptions): Ingress {
   const app = Fastify({
     bodyLimit: maxBodyBytes,
     ...(options.logger ? { loggerInstance: options.logger } : {}),
-    disableRequestLogging: true,
+    logController: new LogController({ disableRequestLogging: true }),
     return503OnClosing: true,
   });
 

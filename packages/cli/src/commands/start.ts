@@ -2,7 +2,7 @@ import type { Contract } from '@eventyard/core';
 import { type ControlPlane, startFileControl } from '@eventyard/control';
 import { createIngress, registerOpsRoutes } from '@eventyard/ingress';
 import type { EventLog } from '@eventyard/log';
-import Fastify, { type FastifyBaseLogger, type FastifyInstance } from 'fastify';
+import Fastify, { type FastifyBaseLogger, type FastifyInstance, LogController } from 'fastify';
 import type { Logger } from 'pino';
 import { collectDefaultMetrics, Registry } from 'prom-client';
 import { parseStartConfig, type StartConfig } from '../config.ts';
@@ -89,7 +89,7 @@ async function buildApp(
   registry: Registry,
 ): Promise<FastifyInstance> {
   if (config.role === 'dispatcher') {
-    const app = Fastify({ loggerInstance: logger as FastifyBaseLogger, disableRequestLogging: true });
+    const app = Fastify({ loggerInstance: logger as FastifyBaseLogger, logController: new LogController({ disableRequestLogging: true }) });
     registerOpsRoutes(app, { registry, readinessChecks: { log: () => log.writable() } });
     return app;
   }
