@@ -7,16 +7,6 @@ import { sortProblems } from './sort-problems.ts';
 import type { ControlLogger, ControlPlane, FileControlOptions } from './types.ts';
 
 const DEFAULT_DEBOUNCE_MS = 100;
-const IGNORED_FILE = /\.(?!ya?ml$|json$)[^./]+$/i;
-
-/**
- * Changes to files that cannot hold resources (a log database that lives below a watched folder,
- * editor swap files) must not keep re-arming the debounce timer; a name without an extension may
- * be a folder, so it counts.
- */
-function mayHoldResources(filename: string | Buffer | null): boolean {
-  return filename === null || !IGNORED_FILE.test(filename.toString());
-}
 
 /**
  * True when both contracts hold the very same entries. `buildContract` hands back the previous
@@ -129,9 +119,11 @@ export async function startFileControl(options: FileControlOptions): Promise<Con
       });
   };
 
+  // The timer is not re-armed by later events: a folder that changes all the time (a log database
+  // kept below it) must delay a reload by at most one interval, never starve it. Unchanged files
+  // are not re-parsed, so a spurious reload costs one read per file.
   const schedule = (): void => {
-    if (closed) return;
-    if (timer !== undefined) clearTimeout(timer);
+    if (closed || timer !== undefined) return;
     timer = setTimeout(run, debounceMs);
   };
 
@@ -142,9 +134,7 @@ export async function startFileControl(options: FileControlOptions): Promise<Con
       if (!targets.has(path) && !targets.has(dirname(path))) targets.set(dirname(path), false);
     }
     for (const [path, recursive] of targets) {
-      const watcher = watch(path, { recursive }, (_event, filename) => {
-        if (mayHoldResources(filename)) schedule();
-      });
+      const watcher = watch(path, { recursive }, schedule);
       watcher.on('error', (error) => logger.error(`eventyard control: watching ${path} failed`, error));
       watchers.push(watcher);
     }
