@@ -10,5 +10,7 @@ app.addContentTypeParser('*', { parseAs: 'buffer' }, (_request, body, done) => d
 app.post('/:namespace/:broker', async (_request, reply) => reply.code(202).send());
 await app.listen({ port: 0, host: '127.0.0.1' });
 const address = app.server.address();
-process.stdout.write(`${JSON.stringify({ msg: 'listening', url: `http://127.0.0.1:${typeof address === 'object' && address ? address.port : 0}` })}\n`);
+process.stdout.write(
+  `${JSON.stringify({ msg: 'listening', url: `http://127.0.0.1:${typeof address === 'object' && address ? address.port : 0}` })}\n`,
+);
 process.once('SIGTERM', () => app.close().then(() => process.exit(0)));

@@ -24,18 +24,35 @@ const headers = {
 
 async function measure(url: string): Promise<{ rps: number; p50: number; p99: number; non2xx: number }> {
   const result = await autocannon({ url, method: 'POST', headers, body, connections, duration });
-  return { rps: result.requests.average, p50: result.latency.p50, p99: result.latency.p99, non2xx: result.non2xx };
+  return {
+    rps: result.requests.average,
+    p50: result.latency.p50,
+    p99: result.latency.p99,
+    non2xx: result.non2xx,
+  };
 }
 
 const dir = await mkdtemp(join(tmpdir(), 'eventyard-bench-'));
 try {
-  await writeFile(join(dir, 'broker.yaml'), 'apiVersion: eventing.knative.dev/v1\nkind: Broker\nmetadata: { name: bench, namespace: bench }\n');
+  await writeFile(
+    join(dir, 'broker.yaml'),
+    'apiVersion: eventing.knative.dev/v1\nkind: Broker\nmetadata: { name: bench, namespace: bench }\n',
+  );
   const baseline = await startServer([join(root, 'bench/baseline-server.ts')]);
   const base = await measure(`${baseline.url}/bench/bench`);
   await baseline.stop();
-  const broker = await startServer(
-    [join(root, 'packages/cli/src/main.ts'), 'start', '--config', dir, '--data-dir', join(dir, 'data'), '--port', '0', '--host', '127.0.0.1'],
-  );
+  const broker = await startServer([
+    join(root, 'packages/cli/src/main.ts'),
+    'start',
+    '--config',
+    dir,
+    '--data-dir',
+    join(dir, 'data'),
+    '--port',
+    '0',
+    '--host',
+    '127.0.0.1',
+  ]);
   const embedded = await measure(`${broker.url}/bench/bench`);
   await broker.stop();
 
@@ -47,7 +64,9 @@ try {
   console.log('| target | req/s | p50 ms | p99 ms | non-2xx | ratio to baseline |');
   console.log('| --- | ---: | ---: | ---: | ---: | ---: |');
   for (const [name, r] of rows) {
-    console.log(`| ${name} | ${r.rps.toFixed(0)} | ${r.p50} | ${r.p99} | ${r.non2xx} | ${(r.rps / base.rps).toFixed(2)} |`);
+    console.log(
+      `| ${name} | ${r.rps.toFixed(0)} | ${r.p50} | ${r.p99} | ${r.non2xx} | ${(r.rps / base.rps).toFixed(2)} |`,
+    );
   }
 } finally {
   await rm(dir, { recursive: true, force: true });

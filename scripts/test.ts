@@ -22,10 +22,14 @@ if (!env.KAFKA_BROKERS) {
 let code = 1;
 try {
   code = await new Promise<number>((resolve) => {
-    const child = spawn(process.execPath, ['--test', '--test-concurrency=2', '--test-timeout=300000', ...files], {
-      stdio: 'inherit',
-      env,
-    });
+    const child = spawn(
+      process.execPath,
+      ['--test', '--test-concurrency=2', '--test-timeout=300000', ...files],
+      {
+        stdio: 'inherit',
+        env,
+      },
+    );
     child.on('exit', (exitCode, signal) => resolve(exitCode ?? (signal ? 1 : 0)));
   });
 } finally {

@@ -9,7 +9,10 @@ export interface Server {
 
 /** Starts a Node script that prints a JSON line `{ "msg": "listening", "url": ... }` and waits for it. */
 export async function startServer(args: string[], env: NodeJS.ProcessEnv = {}): Promise<Server> {
-  const child = spawn(process.execPath, args, { env: { ...process.env, ...env }, stdio: ['ignore', 'pipe', 'inherit'] });
+  const child = spawn(process.execPath, args, {
+    env: { ...process.env, ...env },
+    stdio: ['ignore', 'pipe', 'inherit'],
+  });
   const url = await new Promise<string>((resolve, reject) => {
     const timer = setTimeout(() => reject(new Error(`${args.join(' ')} did not start`)), 30000);
     createInterface({ input: child.stdout! }).on('line', (line) => {

@@ -24,9 +24,14 @@ test('resource files are applied without restart, and a broken file never stops 
   await eventually(async () => (await post('b')) === 202, 10000, 'broker b to be added');
 
   // A broken edit of b.yaml is reported and the last good version of b keeps serving.
-  await writeManifest(dir, 'b.yaml', 'apiVersion: eventing.knative.dev/v1\nkind: Broker\nmetadata: {name: b\n  bad: [');
+  await writeManifest(
+    dir,
+    'b.yaml',
+    'apiVersion: eventing.knative.dev/v1\nkind: Broker\nmetadata: {name: b\n  bad: [',
+  );
   await eventually(
-    () => broker.logs.some((l) => typeof l.msg === 'string' && l.msg.includes('b.yaml') && Number(l.level) >= 40),
+    () =>
+      broker.logs.some((l) => typeof l.msg === 'string' && l.msg.includes('b.yaml') && Number(l.level) >= 40),
     10000,
     'the broken file to be reported',
   );
@@ -35,7 +40,11 @@ test('resource files are applied without restart, and a broken file never stops 
 
   // Fixing the file to another broker replaces b; deleting a removes it.
   await writeManifest(dir, 'b.yaml', brokerYaml('default', 'c'));
-  await eventually(async () => (await post('c')) === 202 && (await post('b')) === 404, 10000, 'b replaced by c');
+  await eventually(
+    async () => (await post('c')) === 202 && (await post('b')) === 404,
+    10000,
+    'b replaced by c',
+  );
   await rm(`${dir}/a.yaml`);
   await eventually(async () => (await post('a')) === 404, 10000, 'a removed');
   assert.equal(await post('c'), 202);

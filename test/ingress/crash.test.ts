@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
-import { readEmbeddedTopic } from '../support/log-reader.ts';
 import { startEventyard, tempDir } from '../support/eventyard.ts';
+import { readEmbeddedTopic } from '../support/log-reader.ts';
 import { brokerYaml, writeManifest } from '../support/manifests.ts';
 
 test('kill -9 during a burst loses no acknowledged event', async (t) => {
@@ -21,7 +21,13 @@ test('kill -9 during a burst loses no acknowledged event', async (t) => {
       try {
         const response = await fetch(url, {
           method: 'POST',
-          headers: { 'ce-specversion': '1.0', 'ce-id': id, 'ce-source': '/burst', 'ce-type': 't', 'content-type': 'text/plain' },
+          headers: {
+            'ce-specversion': '1.0',
+            'ce-id': id,
+            'ce-source': '/burst',
+            'ce-type': 't',
+            'content-type': 'text/plain',
+          },
           body: `payload ${id}`,
         });
         if (response.status === 202) acknowledged.add(id);
@@ -36,7 +42,9 @@ test('kill -9 during a burst loses no acknowledged event', async (t) => {
   killed = true;
   await Promise.all(workers);
 
-  const stored = new Map((await readEmbeddedTopic(dataDir, 'eventyard-broker-default-burst')).map((e) => [e.attributes.id, e]));
+  const stored = new Map(
+    (await readEmbeddedTopic(dataDir, 'eventyard-broker-default-burst')).map((e) => [e.attributes.id, e]),
+  );
   const missing = [...acknowledged].filter((id) => !stored.has(id));
   assert.deepEqual(missing, [], `${missing.length} of ${acknowledged.size} acknowledged events lost`);
   for (const id of acknowledged) assert.equal(Buffer.from(stored.get(id)!.data!).toString(), `payload ${id}`);

@@ -1,8 +1,8 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import { CloudEvent, emitterFor, httpTransport, Mode } from 'cloudevents';
-import { readEmbeddedTopic } from '../support/log-reader.ts';
 import { startEventyard, tempDir } from '../support/eventyard.ts';
+import { readEmbeddedTopic } from '../support/log-reader.ts';
 import { brokerYaml, writeManifest } from '../support/manifests.ts';
 
 const TOPIC = 'eventyard-broker-shop-orders';
@@ -52,7 +52,14 @@ test('events in every content mode reach the log attribute by attribute', async 
     method: 'POST',
     headers: { 'content-type': 'application/cloudevents-batch+json' },
     body: JSON.stringify([
-      { specversion: '1.0', id: 'batch-1', source: '/b', type: 'com.example.batch', data: 'text' , datacontenttype: 'text/plain' },
+      {
+        specversion: '1.0',
+        id: 'batch-1',
+        source: '/b',
+        type: 'com.example.batch',
+        data: 'text',
+        datacontenttype: 'text/plain',
+      },
       { specversion: '1.0', id: 'batch-2', source: '/b', type: 'com.example.batch', data_base64: 'AAEC' },
     ]),
   });
@@ -70,14 +77,25 @@ test('events in every content mode reach the log attribute by attribute', async 
   assert.match(((await badBatch.json()) as { message: string }).message, /\[1\].*type|type.*\[1\]/);
 
   const emit = emitterFor(httpTransport(url), { mode: Mode.BINARY });
-  await emit(new CloudEvent({ id: 'sdk-binary', source: '/sdk', type: 'com.example.sdk', data: { via: 'sdk' } }));
+  await emit(
+    new CloudEvent({ id: 'sdk-binary', source: '/sdk', type: 'com.example.sdk', data: { via: 'sdk' } }),
+  );
   const emitStructured = emitterFor(httpTransport(url), { mode: Mode.STRUCTURED });
-  await emitStructured(new CloudEvent({ id: 'sdk-structured', source: '/sdk', type: 'com.example.sdk', data: { via: 'sdk' } }));
+  await emitStructured(
+    new CloudEvent({ id: 'sdk-structured', source: '/sdk', type: 'com.example.sdk', data: { via: 'sdk' } }),
+  );
 
   assert.equal(await broker.stop(), 0);
   const events = await readEmbeddedTopic(dataDir, TOPIC);
   const byId = new Map(events.map((e) => [e.attributes.id, e]));
-  assert.deepEqual([...byId.keys()].sort(), ['batch-1', 'batch-2', 'binary-1', 'sdk-binary', 'sdk-structured', 'structured-1']);
+  assert.deepEqual([...byId.keys()].sort(), [
+    'batch-1',
+    'batch-2',
+    'binary-1',
+    'sdk-binary',
+    'sdk-structured',
+    'structured-1',
+  ]);
 
   const b = byId.get('binary-1')!;
   assert.equal(b.attributes.type, 'com.example.order.placed');

@@ -43,7 +43,11 @@ test('the ingress answers every status code of the data-plane rules', async (t) 
   });
 
   await t.test('400 when the loop guard TTL is spent', async () => {
-    const response = await fetch(url, { method: 'POST', headers: { ...binary, 'ce-knativebrokerttl': '0' }, body: '{}' });
+    const response = await fetch(url, {
+      method: 'POST',
+      headers: { ...binary, 'ce-knativebrokerttl': '0' },
+      body: '{}',
+    });
     assert.equal(response.status, 400);
     assert.equal(((await response.json()) as { code: string }).code, 'EY_TTL_EXHAUSTED');
   });
@@ -63,14 +67,21 @@ test('the ingress answers every status code of the data-plane rules', async (t) 
       assert.equal(response.headers.get('allow'), 'POST, OPTIONS');
       await response.body?.cancel();
     }
-    const options = await fetch(url, { method: 'OPTIONS', headers: { 'webhook-request-origin': 'crm.example.com' } });
+    const options = await fetch(url, {
+      method: 'OPTIONS',
+      headers: { 'webhook-request-origin': 'crm.example.com' },
+    });
     assert.equal(options.status, 200);
     assert.equal(options.headers.get('allow'), 'POST, OPTIONS');
     assert.equal(options.headers.get('webhook-allowed-origin'), 'crm.example.com');
   });
 
   await t.test('413 above --max-body', async () => {
-    const response = await fetch(url, { method: 'POST', headers: binary, body: JSON.stringify({ x: 'y'.repeat(5000) }) });
+    const response = await fetch(url, {
+      method: 'POST',
+      headers: binary,
+      body: JSON.stringify({ x: 'y'.repeat(5000) }),
+    });
     assert.equal(response.status, 413);
     assert.equal(((await response.json()) as { code: string }).code, 'EY_BODY_TOO_LARGE');
   });
@@ -92,7 +103,10 @@ test('the ingress answers every status code of the data-plane rules', async (t) 
       metrics,
       /eventyard_ingress_events_total\{namespace="team-a",broker="default",event_type="com.example.customer.updated",code="202"\} 1/,
     );
-    assert.match(metrics, /eventyard_ingress_events_total\{namespace="team-a",broker="default",event_type="",code="400"\}/);
+    assert.match(
+      metrics,
+      /eventyard_ingress_events_total\{namespace="team-a",broker="default",event_type="",code="400"\}/,
+    );
     assert.match(metrics, /eventyard_ingress_request_duration_seconds_bucket/);
     assert.match(metrics, /process_cpu_user_seconds_total/);
   });

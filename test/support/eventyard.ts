@@ -109,14 +109,21 @@ export async function runEventyard(
 }
 
 /** A fresh temporary directory, removed when the test ends. */
-export async function tempDir(t: { after(fn: () => Promise<void>): void }, prefix = 'eventyard-'): Promise<string> {
+export async function tempDir(
+  t: { after(fn: () => Promise<void>): void },
+  prefix = 'eventyard-',
+): Promise<string> {
   const dir = await mkdtemp(join(tmpdir(), prefix));
   t.after(() => rm(dir, { recursive: true, force: true }));
   return dir;
 }
 
 /** Polls `check` until it returns true or the deadline passes. */
-export async function eventually(check: () => Promise<boolean> | boolean, timeoutMs = 10000, what = 'condition'): Promise<void> {
+export async function eventually(
+  check: () => Promise<boolean> | boolean,
+  timeoutMs = 10000,
+  what = 'condition',
+): Promise<void> {
   const deadline = Date.now() + timeoutMs;
   for (;;) {
     if (await check()) return;

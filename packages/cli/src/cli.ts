@@ -1,9 +1,10 @@
 import { isEventyardError } from '@eventyard/core';
-import { START_USAGE } from './config.ts';
-import { EXIT_FAILURE, EXIT_OK, EXIT_USAGE, UsageError } from './errors.ts';
+import { MATCH_USAGE, matchCommand } from './commands/match.ts';
 import { SEND_USAGE, sendCommand } from './commands/send.ts';
 import { startCommand } from './commands/start.ts';
 import { VALIDATE_USAGE, validateCommand } from './commands/validate.ts';
+import { START_USAGE } from './config.ts';
+import { EXIT_FAILURE, EXIT_OK, EXIT_USAGE, UsageError } from './errors.ts';
 
 export const USAGE = `Usage: eventyard <command> [options]
 
@@ -11,6 +12,7 @@ Commands:
   start      run the broker (ingress and dispatcher)
   send       post one CloudEvent to a broker
   validate   check Broker/Trigger YAML and print every problem
+  match      dry run: which triggers an event would be delivered to, and why not
 
 Run "eventyard <command> --help" for the options of a command.
 `;
@@ -30,6 +32,7 @@ const COMMANDS: Record<string, Command> = {
   start: { usage: START_USAGE, run: (argv, io) => startCommand(argv, io.env) },
   send: { usage: SEND_USAGE, run: (argv, io) => sendCommand(argv, io.out) },
   validate: { usage: VALIDATE_USAGE, run: (argv, io) => validateCommand(argv, io.out) },
+  match: { usage: MATCH_USAGE, run: (argv, io) => matchCommand(argv, io.out) },
 };
 
 /** Runs one command line and returns the exit code; errors become messages, never stack traces. */

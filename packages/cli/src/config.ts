@@ -1,4 +1,4 @@
-import { parseArgs, type ParseArgsConfig } from 'node:util';
+import { type ParseArgsConfig, parseArgs } from 'node:util';
 import { UsageError } from './errors.ts';
 
 export type Role = 'all' | 'ingress' | 'dispatcher';
@@ -54,9 +54,11 @@ Options (environment variable in brackets):
 export function parseStartConfig(argv: string[], env: NodeJS.ProcessEnv): StartConfig {
   const values = parseFlags(argv, START_OPTIONS, env);
   const configPaths = values.config ?? [];
-  if (configPaths.length === 0) throw new UsageError('no resources given: pass --config PATH (a YAML file or folder)');
+  if (configPaths.length === 0)
+    throw new UsageError('no resources given: pass --config PATH (a YAML file or folder)');
   const role = values.role ?? 'all';
-  if (!ROLES.includes(role as Role)) throw new UsageError(`--role must be one of ${ROLES.join(', ')}, got "${role}"`);
+  if (!ROLES.includes(role as Role))
+    throw new UsageError(`--role must be one of ${ROLES.join(', ')}, got "${role}"`);
   const logLevel = values['log-level'] ?? 'info';
   if (!(LOG_LEVELS as readonly string[]).includes(logLevel)) {
     throw new UsageError(`--log-level must be one of ${LOG_LEVELS.join(', ')}, got "${logLevel}"`);
@@ -70,14 +72,23 @@ export function parseStartConfig(argv: string[], env: NodeJS.ProcessEnv): StartC
     role: role as Role,
     maxBodyBytes: parseSize(values['max-body'] ?? '1mb', '--max-body'),
     logLevel: logLevel as LogLevel,
-    kafkaBrokers: kafka ? kafka.split(',').map((b) => b.trim()).filter(Boolean) : undefined,
+    kafkaBrokers: kafka
+      ? kafka
+          .split(',')
+          .map((b) => b.trim())
+          .filter(Boolean)
+      : undefined,
     topicTemplate: values['topic-template'],
   };
 }
 
 type FlagSpec = { type: 'string' | 'boolean'; multiple?: boolean; short?: string; env?: string };
 type FlagValues<T extends Record<string, FlagSpec>> = {
-  [K in keyof T]?: T[K]['type'] extends 'boolean' ? boolean : T[K]['multiple'] extends true ? string[] : string;
+  [K in keyof T]?: T[K]['type'] extends 'boolean'
+    ? boolean
+    : T[K]['multiple'] extends true
+      ? string[]
+      : string;
 };
 
 /**
@@ -92,7 +103,11 @@ export function parseFlags<T extends Record<string, FlagSpec>>(
 ): FlagValues<T> & { positionals: string[] } {
   const options: NonNullable<ParseArgsConfig['options']> = {};
   for (const [name, spec] of Object.entries(specs)) {
-    options[name] = { type: spec.type, ...(spec.multiple ? { multiple: true } : {}), ...(spec.short ? { short: spec.short } : {}) };
+    options[name] = {
+      type: spec.type,
+      ...(spec.multiple ? { multiple: true } : {}),
+      ...(spec.short ? { short: spec.short } : {}),
+    };
   }
   let parsed: { values: Record<string, unknown>; positionals: string[] };
   try {
@@ -105,24 +120,40 @@ export function parseFlags<T extends Record<string, FlagSpec>>(
     if (values[name] !== undefined || !spec.env) continue;
     const fromEnv = env[spec.env];
     if (fromEnv === undefined || fromEnv === '') continue;
-    values[name] = spec.multiple ? fromEnv.split(',').map((v) => v.trim()).filter(Boolean) : fromEnv;
+    values[name] = spec.multiple
+      ? fromEnv
+          .split(',')
+          .map((v) => v.trim())
+          .filter(Boolean)
+      : fromEnv;
   }
   return { ...(values as FlagValues<T>), positionals: parsed.positionals };
 }
 
 export function parsePort(text: string): number {
   const port = Number(text);
-  if (!/^\d+$/.test(text) || port > 65535) throw new UsageError(`--port must be a number from 0 to 65535, got "${text}"`);
+  if (!/^\d+$/.test(text) || port > 65535)
+    throw new UsageError(`--port must be a number from 0 to 65535, got "${text}"`);
   return port;
 }
 
-const SIZE_UNITS: Record<string, number> = { '': 1, b: 1, kb: 1024, kib: 1024, k: 1024, mb: 1024 ** 2, mib: 1024 ** 2, m: 1024 ** 2 };
+const SIZE_UNITS: Record<string, number> = {
+  '': 1,
+  b: 1,
+  kb: 1024,
+  kib: 1024,
+  k: 1024,
+  mb: 1024 ** 2,
+  mib: 1024 ** 2,
+  m: 1024 ** 2,
+};
 
 /** "1mb" → 1048576. Units are binary (1kb = 1024 bytes), as express and fastify read them. */
 export function parseSize(text: string, flag: string): number {
   const match = /^(\d+(?:\.\d+)?)\s*([a-z]*)$/i.exec(text.trim());
   const unit = match ? SIZE_UNITS[match[2]!.toLowerCase()] : undefined;
-  if (!match || unit === undefined) throw new UsageError(`${flag} must be a size such as 512kb or 1mb, got "${text}"`);
+  if (!match || unit === undefined)
+    throw new UsageError(`${flag} must be a size such as 512kb or 1mb, got "${text}"`);
   const bytes = Math.floor(Number(match[1]) * unit);
   if (bytes < 1) throw new UsageError(`${flag} must be at least 1 byte, got "${text}"`);
   return bytes;

@@ -17,8 +17,12 @@ export async function openLog(config: StartConfig, logger: Logger): Promise<Even
     return await openEmbeddedLog({ dir });
   } catch (error) {
     const reason = (error as NodeJS.ErrnoException).code ?? (error as Error).message;
-    throw new EventyardError('EY_LOG_UNAVAILABLE', `cannot use data directory ${dir} (${reason}): check --data-dir and its permissions`, {
-      cause: error,
-    });
+    throw new EventyardError(
+      'EY_LOG_UNAVAILABLE',
+      `cannot use data directory ${dir} (${reason}): check --data-dir and its permissions`,
+      {
+        cause: error,
+      },
+    );
   }
 }

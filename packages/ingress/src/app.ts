@@ -57,7 +57,9 @@ export function createIngress(options: IngressOptions): Ingress {
   app.addContentTypeParser('*', { parseAs: 'buffer' }, (_request, body, done) => done(null, body));
 
   app.setErrorHandler((error, _request, reply) => {
-    const coded = isEventyardError(error) ? error : fromFastifyError(error as Error & { code?: string }, maxBodyBytes);
+    const coded = isEventyardError(error)
+      ? error
+      : fromFastifyError(error as Error & { code?: string }, maxBodyBytes);
     if ((coded.status ?? 500) >= 500) app.log.error({ err: error }, 'request failed');
     return reply.code(coded.status ?? 500).send(errorBody(coded));
   });
@@ -70,7 +72,12 @@ export function createIngress(options: IngressOptions): Ingress {
     },
   });
 
-  const reject = (reply: FastifyReply, route: BrokerRoute | undefined, error: EventyardError, eventType = '') => {
+  const reject = (
+    reply: FastifyReply,
+    route: BrokerRoute | undefined,
+    error: EventyardError,
+    eventType = '',
+  ) => {
     const status = error.status ?? 500;
     const namespace = route?.namespace ?? '';
     const broker = route?.name ?? '';
@@ -78,47 +85,58 @@ export function createIngress(options: IngressOptions): Ingress {
     return reply.code(status).send(errorBody(error));
   };
 
-  app.post<{ Params: { namespace: string; broker: string } }>('/:namespace/:broker', async (request, reply) => {
-    const started = performance.now();
-    const { namespace, broker } = request.params;
-    const route = routes.get(`${namespace}/${broker}`);
-    if (!route) {
-      const error = new EventyardError('EY_BROKER_NOT_FOUND', `broker "${broker}" not found in namespace "${namespace}"`, {
-        status: 404,
-        details: { namespace, broker },
-      });
-      return reject(reply, undefined, error);
-    }
-    const body = request.body instanceof Uint8Array ? request.body : new Uint8Array(0);
-    let events: CloudEvent[];
-    try {
-      events = parseHttpRequest(request.headers, body).events;
-      stampArrival(events, new Date(now()).toISOString());
-    } catch (error) {
-      if (isEventyardError(error)) return reject(reply, route, error);
-      throw error;
-    }
+  app.post<{ Params: { namespace: string; broker: string } }>(
+    '/:namespace/:broker',
+    async (request, reply) => {
+      const started = performance.now();
+      const { namespace, broker } = request.params;
+      const route = routes.get(`${namespace}/${broker}`);
+      if (!route) {
+        const error = new EventyardError(
+          'EY_BROKER_NOT_FOUND',
+          `broker "${broker}" not found in namespace "${namespace}"`,
+          {
+            status: 404,
+            details: { namespace, broker },
+          },
+        );
+        return reject(reply, undefined, error);
+      }
+      const body = request.body instanceof Uint8Array ? request.body : new Uint8Array(0);
+      let events: CloudEvent[];
+      try {
+        events = parseHttpRequest(request.headers, body).events;
+        stampArrival(events, new Date(now()).toISOString());
+      } catch (error) {
+        if (isEventyardError(error)) return reject(reply, route, error);
+        throw error;
+      }
 
-    const records: LogRecord[] = new Array(events.length);
-    for (let i = 0; i < events.length; i++) records[i] = toLogRecord(events[i]!);
-    try {
-      await coalescer.append(route.topic, records);
-    } catch (error) {
-      const unavailable = new EventyardError('EY_LOG_UNAVAILABLE', 'the event log could not persist the event; retry later', {
-        status: 503,
-        retriable: true,
-        cause: error,
-      });
-      request.log.warn({ err: error, topic: route.topic }, 'append failed');
-      reply.header('retry-after', '1');
-      return reject(reply, route, unavailable, events[0]?.attributes.type ?? '');
-    }
-    for (const event of events) {
-      metrics.events.inc({ namespace, broker, event_type: event.attributes.type ?? '', code: 202 });
-    }
-    metrics.requestDuration.observe({ namespace, broker, code: 202 }, (performance.now() - started) / 1000);
-    return reply.code(202).send();
-  });
+      const records: LogRecord[] = new Array(events.length);
+      for (let i = 0; i < events.length; i++) records[i] = toLogRecord(events[i]!);
+      try {
+        await coalescer.append(route.topic, records);
+      } catch (error) {
+        const unavailable = new EventyardError(
+          'EY_LOG_UNAVAILABLE',
+          'the event log could not persist the event; retry later',
+          {
+            status: 503,
+            retriable: true,
+            cause: error,
+          },
+        );
+        request.log.warn({ err: error, topic: route.topic }, 'append failed');
+        reply.header('retry-after', '1');
+        return reject(reply, route, unavailable, events[0]?.attributes.type ?? '');
+      }
+      for (const event of events) {
+        metrics.events.inc({ namespace, broker, event_type: event.attributes.type ?? '', code: 202 });
+      }
+      metrics.requestDuration.observe({ namespace, broker, code: 202 }, (performance.now() - started) / 1000);
+      return reply.code(202).send();
+    },
+  );
 
   // CloudEvents "HTTP 1.1 Web Hooks for Event Delivery" §4 (abuse protection): a validation request
   // is answered with the origin allowed, as Knative's receivers do.

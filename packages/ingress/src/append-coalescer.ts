@@ -56,7 +56,8 @@ export class AppendCoalescer {
     pending.inFlight = true;
     this.#log.append(topic, records).then(
       (results) => {
-        for (const waiter of waiters) waiter.resolve(results.slice(waiter.start, waiter.start + waiter.count));
+        for (const waiter of waiters)
+          waiter.resolve(results.slice(waiter.start, waiter.start + waiter.count));
         this.#done(topic, pending);
       },
       (error: unknown) => {

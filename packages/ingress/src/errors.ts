@@ -14,13 +14,24 @@ export function errorBody(error: EventyardError): ErrorBody {
 }
 
 /** Maps fastify's own errors (body limit, bad content-length, ...) onto coded errors. */
-export function fromFastifyError(error: { code?: string; statusCode?: number; message: string }, maxBodyBytes: number) {
+export function fromFastifyError(
+  error: { code?: string; statusCode?: number; message: string },
+  maxBodyBytes: number,
+) {
   if (error.code === 'FST_ERR_CTP_BODY_TOO_LARGE') {
-    return new EventyardError('EY_BODY_TOO_LARGE', `request body is larger than the limit of ${maxBodyBytes} bytes`, {
-      status: 413,
-      details: { limit: maxBodyBytes },
-    });
+    return new EventyardError(
+      'EY_BODY_TOO_LARGE',
+      `request body is larger than the limit of ${maxBodyBytes} bytes`,
+      {
+        status: 413,
+        details: { limit: maxBodyBytes },
+      },
+    );
   }
-  const status = error.statusCode && error.statusCode >= 400 && error.statusCode < 500 ? error.statusCode : 500;
-  return new EventyardError(status === 500 ? 'EY_INTERNAL' : 'EY_INVALID_EVENT', error.message, { status, cause: error });
+  const status =
+    error.statusCode && error.statusCode >= 400 && error.statusCode < 500 ? error.statusCode : 500;
+  return new EventyardError(status === 500 ? 'EY_INTERNAL' : 'EY_INVALID_EVENT', error.message, {
+    status,
+    cause: error,
+  });
 }

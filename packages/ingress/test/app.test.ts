@@ -22,7 +22,11 @@ async function setup(t: { after(fn: () => Promise<void> | void): void }) {
   });
   const { resources } = parseResourceDocuments(BROKER, 'broker.yaml');
   const contract = buildContract({ resources });
-  const ingress = createIngress({ log, registry: new Registry(), now: () => Date.parse('2026-01-02T03:04:05.000Z') });
+  const ingress = createIngress({
+    log,
+    registry: new Registry(),
+    now: () => Date.parse('2026-01-02T03:04:05.000Z'),
+  });
   await ingress.applyContract(contract);
   const topic = contract.brokers.get('ns/default')!.topic;
   return { log, ingress, topic };
@@ -30,7 +34,8 @@ async function setup(t: { after(fn: () => Promise<void> | void): void }) {
 
 async function readAll(log: EventLog, topic: string) {
   const records = [];
-  for (let p = 0; p < ((await log.partitions(topic)) ?? 0); p++) records.push(...(await log.read(topic, p, 0, 1000)));
+  for (let p = 0; p < ((await log.partitions(topic)) ?? 0); p++)
+    records.push(...(await log.read(topic, p, 0, 1000)));
   return records.map(fromLogRecord);
 }
 
@@ -39,7 +44,13 @@ test('a 202 means the event is in the log, stamped with arrival time and TTL', a
   const response = await ingress.app.inject({
     method: 'POST',
     url: '/ns/default',
-    headers: { 'ce-specversion': '1.0', 'ce-id': 'x', 'ce-source': '/s', 'ce-type': 't', 'content-type': 'text/plain' },
+    headers: {
+      'ce-specversion': '1.0',
+      'ce-id': 'x',
+      'ce-source': '/s',
+      'ce-type': 't',
+      'content-type': 'text/plain',
+    },
     payload: 'hello',
   });
   assert.equal(response.statusCode, 202);
@@ -55,7 +66,13 @@ test('a TTL carried by the event is kept (it is decremented by replies, not by i
   const response = await ingress.app.inject({
     method: 'POST',
     url: '/ns/default',
-    headers: { 'ce-specversion': '1.0', 'ce-id': 'x', 'ce-source': '/s', 'ce-type': 't', 'ce-knativebrokerttl': '7' },
+    headers: {
+      'ce-specversion': '1.0',
+      'ce-id': 'x',
+      'ce-source': '/s',
+      'ce-type': 't',
+      'ce-knativebrokerttl': '7',
+    },
   });
   assert.equal(response.statusCode, 202);
   assert.equal((await readAll(log, topic))[0]?.attributes.knativebrokerttl, '7');

@@ -25,7 +25,9 @@ test('concurrent appends share log writes and each caller gets its own offsets',
   const coalescer = new AppendCoalescer(counting);
   const record = (i: number): LogRecord => ({ key: null, value: Buffer.from(String(i)), headers: {} });
   const results = await Promise.all(
-    Array.from({ length: 200 }, (_, i) => coalescer.append('topic', i % 3 === 0 ? [record(i), record(i)] : [record(i)])),
+    Array.from({ length: 200 }, (_, i) =>
+      coalescer.append('topic', i % 3 === 0 ? [record(i), record(i)] : [record(i)]),
+    ),
   );
   assert.ok(calls < 20, `200 concurrent appends took ${calls} log writes`);
   const offsets = results.flat().map((r) => r.offset);

@@ -33,12 +33,14 @@ const SEND_OPTIONS = {
 export async function sendCommand(argv: string[], out: (line: string) => void): Promise<number> {
   const flags = parseFlags(argv, SEND_OPTIONS, {}, true);
   const url = flags.positionals[0];
-  if (!url || flags.positionals.length > 1) throw new UsageError('give exactly one URL, e.g. http://localhost:8080/default/default');
+  if (!url || flags.positionals.length > 1)
+    throw new UsageError('give exactly one URL, e.g. http://localhost:8080/default/default');
   if (!URL.canParse(url)) throw new UsageError(`not a URL: "${url}"`);
   if (!flags.type) throw new UsageError('--type is required');
   if (!flags.source) throw new UsageError('--source is required');
   const mode = flags.mode ?? 'binary';
-  if (mode !== 'binary' && mode !== 'structured') throw new UsageError(`--mode must be binary or structured, got "${mode}"`);
+  if (mode !== 'binary' && mode !== 'structured')
+    throw new UsageError(`--mode must be binary or structured, got "${mode}"`);
 
   const attributes: Record<string, string> = {
     specversion: '1.0',
@@ -63,7 +65,11 @@ export async function sendCommand(argv: string[], out: (line: string) => void): 
   validateAttributes(event.attributes);
 
   const message = mode === 'binary' ? toHttpBinary(event) : toHttpStructured(event);
-  const response = await fetch(url, { method: 'POST', headers: message.headers, ...(message.body ? { body: message.body } : {}) });
+  const response = await fetch(url, {
+    method: 'POST',
+    headers: message.headers,
+    ...(message.body ? { body: message.body } : {}),
+  });
   const body = await response.text();
   out(`${response.status} ${response.statusText}${body ? `\n${body}` : ''}`);
   if (response.ok) out(`sent ${attributes.id}`);

@@ -1,5 +1,5 @@
-import type { Contract } from '@eventyard/core';
 import { type ControlPlane, startFileControl } from '@eventyard/control';
+import type { Contract } from '@eventyard/core';
 import { createIngress, registerOpsRoutes } from '@eventyard/ingress';
 import type { EventLog } from '@eventyard/log';
 import Fastify, { type FastifyBaseLogger, type FastifyInstance, LogController } from 'fastify';
@@ -89,7 +89,10 @@ async function buildApp(
   registry: Registry,
 ): Promise<FastifyInstance> {
   if (config.role === 'dispatcher') {
-    const app = Fastify({ loggerInstance: logger as FastifyBaseLogger, logController: new LogController({ disableRequestLogging: true }) });
+    const app = Fastify({
+      loggerInstance: logger as FastifyBaseLogger,
+      logController: new LogController({ disableRequestLogging: true }),
+    });
     registerOpsRoutes(app, { registry, readinessChecks: { log: () => log.writable() } });
     return app;
   }
@@ -101,8 +104,13 @@ async function buildApp(
     applying = applying
       .then(() => ingress.applyContract(contract))
       .then(
-        () => logger.info({ generation: contract.generation, brokers: contract.brokers.size }, 'contract applied'),
-        (error: unknown) => logger.error({ err: error, generation: contract.generation }, 'contract not applied'),
+        () =>
+          logger.info(
+            { generation: contract.generation, brokers: contract.brokers.size },
+            'contract applied',
+          ),
+        (error: unknown) =>
+          logger.error({ err: error, generation: contract.generation }, 'contract not applied'),
       );
   });
   return ingress.app;
@@ -114,14 +122,20 @@ async function listen(app: FastifyInstance, config: StartConfig): Promise<void> 
   } catch (error) {
     const code = (error as NodeJS.ErrnoException).code;
     if (code === 'EADDRINUSE') {
-      throw new Error(`port ${config.port} is already in use on ${config.host}: stop the other process or pass --port`, {
-        cause: error,
-      });
+      throw new Error(
+        `port ${config.port} is already in use on ${config.host}: stop the other process or pass --port`,
+        {
+          cause: error,
+        },
+      );
     }
     if (code === 'EACCES') {
-      throw new Error(`not allowed to listen on port ${config.port}: use a port above 1023 or run with privileges`, {
-        cause: error,
-      });
+      throw new Error(
+        `not allowed to listen on port ${config.port}: use a port above 1023 or run with privileges`,
+        {
+          cause: error,
+        },
+      );
     }
     throw error;
   }
