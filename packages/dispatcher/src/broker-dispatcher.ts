@@ -1,0 +1,393 @@
+import {
+  type BrokerEntry,
+  createFilterInput,
+  type LogRecord,
+  type TriggerEntry,
+  TriggerIndex,
+} from '@eventyard/core';
+import type { StoredRecord } from '@eventyard/log';
+import type { DispatchContext } from './context.ts';
+import { deadLetter } from './dead-letter.ts';
+import { EventEnvelope } from './envelope.ts';
+import { consumerLag } from './lag.ts';
+import { bindTriggerMetrics, type DispatchMetrics } from './metrics.ts';
+import { createJobRunner } from './pipeline.ts';
+import { type RetryInfo, readRetryInfo } from './retry-record.ts';
+import { RetryScheduler } from './retry-scheduler.ts';
+import { sleep } from './sleep.ts';
+import { TopicReader } from './topic-reader.ts';
+import { type DeliveryJob, type JobRunner, TriggerQueue, type TriggerQueueHooks } from './trigger-queue.ts';
+
+export interface BrokerDispatcherSettings {
+  group: string;
+  queueCapacity: number;
+  retryBufferCapacity: number;
+  maxBatchSize: number;
+  commitIntervalMs: number;
+  lagIntervalMs: number;
+}
+
+/** A retry read from the retry topic, waiting until due. */
+interface WaitingRetry {
+  envelope: EventEnvelope;
+  info: RetryInfo;
+  orderKey: string;
+  ticket: { finishOne(): void };
+}
+
+/** Header naming why a record that is not a CloudEvent was moved to the dead-letter topic. */
+const UNREADABLE_HEADER = 'eyr_error';
+
+/**
+ * Everything the dispatcher does for one broker: one reader of the broker topic that decodes and
+ * matches each record once and hands it to the matched triggers' queues; one reader of the retry
+ * topic that holds retries until due; offset commits of both; the lag metric.
+ */
+export class BrokerDispatcher {
+  #broker: BrokerEntry;
+  /** Every trigger of this broker in the Contract, ready or not (dead letters look up their sinks here). */
+  #entries = new Map<string, TriggerEntry>();
+  /** Triggers delivered to: ready, with a filter and a subscriber. */
+  #triggers = new Map<string, TriggerQueue>();
+  #index = new TriggerIndex<TriggerQueue>([]);
+  /** Retired triggers with deliveries still in flight, and other background work, awaited by stop(). */
+  readonly #background = new Set<Promise<void>>();
+  #blocked = 0;
+  #stopping = false;
+  readonly #abort = new AbortController();
+  readonly #context: DispatchContext;
+  readonly #settings: BrokerDispatcherSettings;
+  readonly #metrics: DispatchMetrics;
+  readonly #runner: JobRunner;
+  readonly #hooks: TriggerQueueHooks;
+  readonly #main: TopicReader;
+  readonly #retry: TopicReader;
+  readonly #scheduler: RetryScheduler<WaitingRetry>;
+  #commitTimer: NodeJS.Timeout | undefined;
+  #lagTimer: NodeJS.Timeout | undefined;
+  /** Order keys of records without a key: their partition, as strings built once. */
+  readonly #partitionKeys: string[] = [];
+
+  constructor(
+    shared: Omit<DispatchContext, 'stop'>,
+    settings: BrokerDispatcherSettings,
+    metrics: DispatchMetrics,
+    broker: BrokerEntry,
+  ) {
+    this.#broker = broker;
+    this.#settings = settings;
+    this.#metrics = metrics;
+    this.#context = { ...shared, stop: this.#abort.signal };
+    this.#runner = createJobRunner(this.#context, () => this.#broker);
+    this.#hooks = {
+      run: this.#runner,
+      onBlocked: () => {
+        this.#blocked++;
+      },
+      onUnblocked: () => {
+        if (--this.#blocked === 0) this.#main.feeder.resume();
+      },
+    };
+    this.#main = new TopicReader({
+      log: shared.log,
+      logger: shared.logger,
+      group: settings.group,
+      topic: broker.topic,
+      maxBatchSize: settings.maxBatchSize,
+      process: (record) => this.#processMain(record),
+      blocked: () => this.#blocked > 0,
+    });
+    this.#retry = new TopicReader({
+      log: shared.log,
+      logger: shared.logger,
+      group: settings.group,
+      topic: broker.retryTopic,
+      maxBatchSize: settings.maxBatchSize,
+      process: (record) => this.#processRetry(record),
+      blocked: () => this.#scheduler.full,
+    });
+    this.#scheduler = new RetryScheduler<WaitingRetry>(
+      settings.retryBufferCapacity,
+      shared.now,
+      (retry) => this.#due(retry),
+      () => this.#retry.feeder.resume(),
+    );
+  }
+
+  get broker(): BrokerEntry {
+    return this.#broker;
+  }
+
+  /** True when `entry` needs a new reader (its topics changed) rather than an update. */
+  needsRestart(entry: BrokerEntry): boolean {
+    const current = this.#broker;
+    return (
+      entry.topic !== current.topic ||
+      entry.retryTopic !== current.retryTopic ||
+      entry.deadLetterTopic !== current.deadLetterTopic
+    );
+  }
+
+  /** Creates the broker's topics when missing and starts both readers. */
+  async start(): Promise<void> {
+    const { log } = this.#context;
+    const broker = this.#broker;
+    const replication =
+      broker.replicationFactor === undefined ? {} : { replicationFactor: broker.replicationFactor };
+    try {
+      for (const name of [broker.topic, broker.retryTopic, broker.deadLetterTopic]) {
+        await log.ensureTopic({ name, partitions: broker.partitions, ...replication });
+      }
+      await this.#main.open();
+      await this.#retry.open();
+    } catch (error) {
+      // Whatever started is stopped; nothing read is committed unless it was finished.
+      await this.stop(0);
+      throw error;
+    }
+    this.#commitTimer = setInterval(() => void this.#commit(), this.#settings.commitIntervalMs);
+    this.#commitTimer.unref();
+    this.#lagTimer = setInterval(() => void this.#measureLag(), this.#settings.lagIntervalMs);
+    this.#lagTimer.unref();
+    void this.#measureLag();
+    this.#context.logger.info(
+      { broker: broker.key, topic: broker.topic, triggers: this.#triggers.size },
+      'dispatching broker',
+    );
+  }
+
+  /**
+   * Swaps the trigger set without touching the readers: new triggers get a queue, changed ones
+   * keep theirs (the next attempts use the new subscriber and delivery), removed or no longer
+   * ready ones are retired — what they had waiting is skipped, except retries, which are
+   * dead-lettered so a retry is never lost.
+   */
+  update(broker: BrokerEntry, triggers: readonly TriggerEntry[]): void {
+    this.#broker = broker;
+    const entries = new Map<string, TriggerEntry>();
+    const next = new Map<string, TriggerQueue>();
+    for (const entry of triggers) {
+      entries.set(entry.key, entry);
+      if (!deliverable(entry)) continue;
+      const existing = this.#triggers.get(entry.key);
+      try {
+        if (existing !== undefined) {
+          existing.update(entry);
+          next.set(entry.key, existing);
+        } else {
+          const metrics = bindTriggerMetrics(this.#metrics, entry.namespace, entry.broker, entry.name);
+          next.set(entry.key, new TriggerQueue(entry, metrics, this.#settings.queueCapacity, this.#hooks));
+        }
+      } catch (error) {
+        this.#context.logger.error(
+          { err: error, trigger: entry.key },
+          'trigger not dispatched: its subscriber URL is invalid',
+        );
+      }
+    }
+    this.#entries = entries;
+    const previous = this.#triggers;
+    this.#triggers = next;
+    this.#index = new TriggerIndex(
+      [...next.values()].map((queue) => ({ value: queue, filter: queue.entry.filter! })),
+    );
+    for (const [key, queue] of previous) {
+      if (next.get(key) !== queue) this.#retire(queue);
+    }
+  }
+
+  /** Stops reading, waits up to `timeoutMs` for deliveries in flight, commits, closes the readers. */
+  async stop(timeoutMs: number): Promise<void> {
+    if (this.#stopping) return;
+    this.#stopping = true;
+    clearInterval(this.#commitTimer);
+    clearInterval(this.#lagTimer);
+    this.#main.halt();
+    this.#retry.halt();
+    this.#scheduler.close();
+    // Waiting events are not finished: they stay uncommitted and are read again on restart.
+    for (const queue of this.#triggers.values()) {
+      queue.retire();
+      this.#track(queue.settled());
+    }
+    this.#triggers.clear();
+    const settled = this.#settled();
+    const cancel = new AbortController();
+    const finished = await Promise.race([
+      settled.then(() => true),
+      sleep(timeoutMs, cancel.signal).then(() => false),
+    ]);
+    cancel.abort();
+    if (!finished) {
+      this.#context.logger.warn(
+        { broker: this.#broker.key, timeoutMs },
+        'deliveries still in flight at stop are abandoned; their events will be delivered again',
+      );
+      this.#abort.abort();
+      await settled;
+    }
+    await this.#main.close();
+    await this.#retry.close();
+    for (const topic of [this.#broker.topic, this.#broker.retryTopic]) {
+      this.#metrics.lag.remove({ namespace: this.#broker.namespace, broker: this.#broker.name, topic });
+    }
+    this.#context.logger.info({ broker: this.#broker.key }, 'broker dispatch stopped');
+  }
+
+  async #settled(): Promise<void> {
+    while (this.#background.size > 0) await Promise.all(this.#background);
+  }
+
+  #track(work: Promise<void>): void {
+    const tracked = work.finally(() => this.#background.delete(tracked));
+    this.#background.add(tracked);
+  }
+
+  #retire(queue: TriggerQueue): void {
+    for (const job of queue.retire()) {
+      if (job.attempt > 1) this.#deadLetterOrphan(job, queue.key);
+      else job.ticket.finishOne();
+    }
+    if (queue.inFlight > 0) this.#track(queue.settled());
+  }
+
+  readonly #onFilterError = (queue: TriggerQueue): void => queue.metrics.filterError();
+
+  /** A record of the broker topic: decoded once, matched once, queued to every matching trigger. */
+  #processMain(record: StoredRecord): void {
+    const offsets = this.#main.offsets.partition(record.partition);
+    let envelope: EventEnvelope;
+    try {
+      envelope = EventEnvelope.fromRecord(record, this.#context.now());
+    } catch (error) {
+      this.#quarantine(record, offsets.track(record.offset, 1), (error as Error).message);
+      return;
+    }
+    const matched = this.#index.match(createFilterInput(envelope.event), this.#onFilterError);
+    const ticket = offsets.track(record.offset, matched.length);
+    if (matched.length === 0) return;
+    const orderKey = record.key ?? this.#partitionKey(record.partition);
+    for (let i = 0; i < matched.length; i++) {
+      matched[i]!.enqueue({ envelope, attempt: 1, orderKey, ticket });
+    }
+  }
+
+  /** A record of the retry topic: held in the delay queue until due. */
+  #processRetry(record: StoredRecord): void {
+    const ticket = this.#retry.offsets.partition(record.partition).track(record.offset, 1);
+    const info = readRetryInfo(record);
+    if (typeof info === 'string') {
+      this.#quarantine(record, ticket, info);
+      return;
+    }
+    let envelope: EventEnvelope;
+    try {
+      envelope = EventEnvelope.fromRecord(record, this.#context.now());
+    } catch (error) {
+      this.#quarantine(record, ticket, (error as Error).message);
+      return;
+    }
+    const orderKey = record.key ?? this.#partitionKey(record.partition);
+    this.#scheduler.add(info.due, { envelope, info, orderKey, ticket });
+  }
+
+  /** A retry is due: back into its trigger's queue, or dead-lettered when the trigger is gone. */
+  #due(retry: WaitingRetry): void {
+    const queue = this.#triggers.get(retry.info.trigger);
+    const job: DeliveryJob = {
+      envelope: retry.envelope,
+      attempt: retry.info.attempt,
+      orderKey: retry.orderKey,
+      ticket: retry.ticket,
+    };
+    if (queue !== undefined && !queue.retired) queue.enqueue(job);
+    else this.#deadLetterOrphan(job, retry.info.trigger);
+  }
+
+  /** A retry whose trigger no longer exists or is not ready: dead-lettered with the reason. */
+  #deadLetterOrphan(job: DeliveryJob, triggerKey: string): void {
+    const entry = this.#entries.get(triggerKey);
+    const reason =
+      entry === undefined
+        ? `trigger ${triggerKey} no longer exists`
+        : `trigger ${triggerKey} is not ready${entry.status.reason ? ` (${entry.status.reason}${entry.status.message ? `: ${entry.status.message}` : ''})` : ''}`;
+    const broker = this.#broker;
+    const work = deadLetter(this.#context, {
+      broker,
+      envelope: job.envelope,
+      trigger: triggerKey,
+      subscriberUri: entry?.subscriberUri,
+      delivery: entry?.delivery ?? broker.delivery,
+      attempts: job.attempt - 1,
+      failure: { code: undefined, data: undefined, reason },
+    }).then((outcome) => {
+      if (outcome === 'abandoned') return;
+      const [namespace = '', name = ''] = triggerKey.split('/');
+      this.#metrics.deadLetters.inc({ namespace, broker: broker.name, trigger: name, destination: outcome });
+      job.ticket.finishOne();
+    });
+    this.#track(work);
+  }
+
+  /**
+   * A record that is not a CloudEvent (written by another tool): moved as it is to the dead-letter
+   * topic with the reason in a header, so it is neither delivered nor lost.
+   */
+  #quarantine(record: StoredRecord, ticket: { finishOne(): void }, reason: string): void {
+    const context = this.#context;
+    const topic = this.#broker.deadLetterTopic;
+    const copy: LogRecord = {
+      key: record.key,
+      value: record.value,
+      headers: {
+        ...record.headers,
+        [UNREADABLE_HEADER]: `${record.topic}/${record.partition}/${record.offset}: ${reason}`,
+      },
+    };
+    context.logger.warn(
+      { topic: record.topic, partition: record.partition, offset: record.offset, reason },
+      'record is not a CloudEvent; moved to the dead-letter topic',
+    );
+    const work = context.appender
+      .appendDurably(topic, [copy], context.stop, (error) =>
+        context.logger.error({ err: error, topic }, 'cannot write to the log; trying again'),
+      )
+      .then((stored) => {
+        if (stored) ticket.finishOne();
+      });
+    this.#track(work);
+  }
+
+  #partitionKey(partition: number): string {
+    let key = this.#partitionKeys[partition];
+    if (key === undefined) {
+      key = `\u0000partition-${partition}`;
+      this.#partitionKeys[partition] = key;
+    }
+    return key;
+  }
+
+  async #commit(): Promise<void> {
+    await this.#main.commit();
+    await this.#retry.commit();
+  }
+
+  async #measureLag(): Promise<void> {
+    const { log, logger } = this.#context;
+    const broker = this.#broker;
+    for (const topic of [broker.topic, broker.retryTopic]) {
+      try {
+        const lag = await consumerLag(log, this.#settings.group, topic);
+        if (!this.#stopping)
+          this.#metrics.lag.set({ namespace: broker.namespace, broker: broker.name, topic }, lag);
+      } catch (error) {
+        logger.debug({ err: error, topic }, 'consumer lag not measured');
+      }
+    }
+  }
+}
+
+/** Knative delivers only to Ready triggers; ours also need a compiled filter and a resolved subscriber. */
+function deliverable(entry: TriggerEntry): boolean {
+  return entry.status.ready && entry.filter !== undefined && entry.subscriberUri !== undefined;
+}

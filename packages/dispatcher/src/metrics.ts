@@ -1,0 +1,194 @@
+import { Counter, Gauge, Histogram, type Metric, type Registry } from 'prom-client';
+
+type TriggerLabel = 'namespace' | 'broker' | 'trigger';
+
+/**
+ * Dispatcher metrics, per trigger where it makes sense so a dashboard can find the failing
+ * subscriber. Named after Knative's broker filter metrics (`event_count`, `event_dispatch_latencies`)
+ * with our prefix; `eventyard_consumer_lag` is shaped for a KEDA Prometheus scaler
+ * (`sum(eventyard_consumer_lag{broker="..."})`).
+ */
+export interface DispatchMetrics {
+  /** Delivery attempts by outcome: 2xx/3xx/4xx/5xx, `timeout`, or `network`. */
+  events: Counter<TriggerLabel | 'response_code_class'>;
+  /** From ingress arrival (`knativearrivaltime`) to the subscriber's 2xx. */
+  latency: Histogram<TriggerLabel>;
+  /** Retries scheduled (in place or through the retry topic). */
+  retries: Counter<TriggerLabel>;
+  /** Events given up on: to the dead-letter `sink`, or to the broker's dead-letter `topic`. */
+  deadLetters: Counter<TriggerLabel | 'destination'>;
+  /** CEL evaluations that failed (counted as no match). */
+  filterErrors: Counter<TriggerLabel>;
+  /** Replies by outcome: `appended`, `ttl_exhausted` (loop guard), `invalid`. */
+  replies: Counter<TriggerLabel | 'outcome'>;
+  inFlight: Gauge<TriggerLabel>;
+  queueLength: Gauge<TriggerLabel>;
+  /** Records not yet committed (end offset − committed, summed over partitions). */
+  lag: Gauge<'namespace' | 'broker' | 'topic'>;
+}
+
+const TRIGGER_LABELS: TriggerLabel[] = ['namespace', 'broker', 'trigger'];
+
+export function createDispatchMetrics(registry: Registry): DispatchMetrics {
+  return {
+    events: reuse(
+      registry,
+      'eventyard_dispatch_events_total',
+      (name) =>
+        new Counter({
+          name,
+          help: 'Delivery attempts to subscribers, by response code class (2xx, 4xx, 5xx, timeout, network).',
+          labelNames: [...TRIGGER_LABELS, 'response_code_class'],
+          registers: [registry],
+        }),
+    ),
+    latency: reuse(
+      registry,
+      'eventyard_dispatch_latency_seconds',
+      (name) =>
+        new Histogram({
+          name,
+          help: 'Time from ingress arrival to a 2xx from the subscriber.',
+          labelNames: TRIGGER_LABELS,
+          buckets: [0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30, 60, 300],
+          registers: [registry],
+        }),
+    ),
+    retries: reuse(
+      registry,
+      'eventyard_dispatch_retries_total',
+      (name) =>
+        new Counter({
+          name,
+          help: 'Retries scheduled after a failed delivery attempt.',
+          labelNames: TRIGGER_LABELS,
+          registers: [registry],
+        }),
+    ),
+    deadLetters: reuse(
+      registry,
+      'eventyard_dispatch_dead_letters_total',
+      (name) =>
+        new Counter({
+          name,
+          help: 'Events given up on, by where they went: the dead-letter sink or the broker dead-letter topic.',
+          labelNames: [...TRIGGER_LABELS, 'destination'],
+          registers: [registry],
+        }),
+    ),
+    filterErrors: reuse(
+      registry,
+      'eventyard_filter_errors_total',
+      (name) =>
+        new Counter({
+          name,
+          help: 'Filter evaluations that failed at run time (counted as no match).',
+          labelNames: TRIGGER_LABELS,
+          registers: [registry],
+        }),
+    ),
+    replies: reuse(
+      registry,
+      'eventyard_dispatch_replies_total',
+      (name) =>
+        new Counter({
+          name,
+          help: 'CloudEvents replied by subscribers, by outcome: appended, ttl_exhausted (loop guard), invalid.',
+          labelNames: [...TRIGGER_LABELS, 'outcome'],
+          registers: [registry],
+        }),
+    ),
+    inFlight: reuse(
+      registry,
+      'eventyard_trigger_in_flight',
+      (name) =>
+        new Gauge({
+          name,
+          help: 'Deliveries in progress per trigger.',
+          labelNames: TRIGGER_LABELS,
+          registers: [registry],
+        }),
+    ),
+    queueLength: reuse(
+      registry,
+      'eventyard_trigger_queue_length',
+      (name) =>
+        new Gauge({
+          name,
+          help: 'Events waiting for a delivery slot per trigger.',
+          labelNames: TRIGGER_LABELS,
+          registers: [registry],
+        }),
+    ),
+    lag: reuse(
+      registry,
+      'eventyard_consumer_lag',
+      (name) =>
+        new Gauge({
+          name,
+          help: 'Records of a broker topic not yet committed by the dispatcher (end offset minus committed offset, summed over partitions).',
+          labelNames: ['namespace', 'broker', 'topic'],
+          registers: [registry],
+        }),
+    ),
+  };
+}
+
+/** A metric already registered under `name` (an earlier dispatcher on the same registry), or a new one. */
+function reuse<M extends Metric>(registry: Registry, name: string, create: (name: string) => M): M {
+  return (registry.getSingleMetric(name) as M | undefined) ?? create(name);
+}
+
+/** The label values of one trigger, bound once when the trigger loads (no per-event label objects). */
+export interface TriggerMetrics {
+  readonly labels: { namespace: string; broker: string; trigger: string };
+  attempt(responseCodeClass: string): void;
+  latency(seconds: number): void;
+  retry(): void;
+  deadLetter(destination: 'sink' | 'topic'): void;
+  filterError(): void;
+  reply(outcome: 'appended' | 'ttl_exhausted' | 'invalid'): void;
+  inFlight(value: number): void;
+  queueLength(value: number): void;
+  /** Removes this trigger's gauges (the trigger is gone); counters stay, as Prometheus expects. */
+  remove(): void;
+}
+
+export function bindTriggerMetrics(
+  metrics: DispatchMetrics,
+  namespace: string,
+  broker: string,
+  trigger: string,
+): TriggerMetrics {
+  const labels = { namespace, broker, trigger };
+  const attempts = new Map<string, Counter.Internal>();
+  const latency = metrics.latency.labels(labels);
+  const retries = metrics.retries.labels(labels);
+  const filterErrors = metrics.filterErrors.labels(labels);
+  const inFlight = metrics.inFlight.labels(labels);
+  const queueLength = metrics.queueLength.labels(labels);
+  inFlight.set(0);
+  queueLength.set(0);
+  return {
+    labels,
+    attempt(responseCodeClass) {
+      let child = attempts.get(responseCodeClass);
+      if (child === undefined) {
+        child = metrics.events.labels({ ...labels, response_code_class: responseCodeClass });
+        attempts.set(responseCodeClass, child);
+      }
+      child.inc();
+    },
+    latency: (seconds) => latency.observe(seconds),
+    retry: () => retries.inc(),
+    deadLetter: (destination) => metrics.deadLetters.inc({ ...labels, destination }),
+    filterError: () => filterErrors.inc(),
+    reply: (outcome) => metrics.replies.inc({ ...labels, outcome }),
+    inFlight: (value) => inFlight.set(value),
+    queueLength: (value) => queueLength.set(value),
+    remove() {
+      metrics.inFlight.remove(labels);
+      metrics.queueLength.remove(labels);
+    },
+  };
+}
