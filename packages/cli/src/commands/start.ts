@@ -1,5 +1,6 @@
-import { type ControlPlane, startFileControl } from '@eventyard/control';
+import { type ControlPlane, formatProblem, startFileControl } from '@eventyard/control';
 import type { Contract } from '@eventyard/core';
+import { createDispatcher, type Dispatcher } from '@eventyard/dispatcher';
 import { createIngress, registerOpsRoutes } from '@eventyard/ingress';
 import type { EventLog } from '@eventyard/log';
 import Fastify, { type FastifyBaseLogger, type FastifyInstance, LogController } from 'fastify';
@@ -38,15 +39,23 @@ export async function startCommand(argv: string[], env: NodeJS.ProcessEnv): Prom
   return 0;
 }
 
+/** A part of the process that follows the Contract: the ingress routes brokers, the dispatcher reads them. */
+interface ContractFollower {
+  readonly name: string;
+  applyContract(contract: Contract): Promise<void>;
+}
+
 /**
- * Wires one process: the log, the resources (watched), the ingress and the ops routes, then
- * listens. Shutdown runs in reverse: stop accepting and finish in-flight requests (so every 202
- * was persisted), then close the control plane and the log.
+ * Wires one process: the log, the resources (watched), the ingress and/or the dispatcher (by
+ * role) and the ops routes, then listens. Shutdown runs in reverse: stop accepting and finish
+ * in-flight requests (so every 202 was persisted), stop the dispatcher (commits what is finished),
+ * then close the control plane and the log.
  */
 export async function startBroker(config: StartConfig, logger: Logger): Promise<RunningBroker> {
   const log = await openLog(config, logger);
   let control: ControlPlane | undefined;
   let app: FastifyInstance | undefined;
+  let dispatcher: Dispatcher | undefined;
   try {
     control = await startFileControl({
       paths: config.configPaths,
@@ -54,13 +63,32 @@ export async function startBroker(config: StartConfig, logger: Logger): Promise<
       ...(config.topicTemplate ? { topicTemplate: config.topicTemplate } : {}),
       logger: childConsole(logger, 'control'),
     });
-    for (const problem of control.problems()) logger.warn({ problem }, 'resource problem');
+    for (const problem of control.problems())
+      logger.warn({ problem: formatProblem(problem) }, 'resource problem');
     const registry = new Registry();
     collectDefaultMetrics({ register: registry });
-    app = await buildApp(config, logger, log, control, registry);
+    const followers: ContractFollower[] = [];
+    if (config.role !== 'dispatcher') {
+      const ingress = createIngress({ log, registry, maxBodyBytes: config.maxBodyBytes, logger });
+      followers.push({ name: 'ingress', applyContract: (c) => ingress.applyContract(c) });
+      app = ingress.app;
+    } else {
+      app = Fastify({
+        loggerInstance: logger as FastifyBaseLogger,
+        logController: new LogController({ disableRequestLogging: true }),
+      });
+      registerOpsRoutes(app, { registry, readinessChecks: { log: () => log.writable() } });
+    }
+    if (config.role !== 'ingress') {
+      const created = createDispatcher({ log, registry, logger: logger.child({ component: 'dispatcher' }) });
+      dispatcher = created;
+      followers.push({ name: 'dispatcher', applyContract: (c) => created.applyContract(c) });
+    }
+    await followContract(control, followers, logger);
     await listen(app, config);
   } catch (error) {
     await app?.close().catch(() => {});
+    await dispatcher?.stop().catch(() => {});
     await control?.close().catch(() => {});
     await log.close().catch(() => {});
     throw error;
@@ -69,51 +97,50 @@ export async function startBroker(config: StartConfig, logger: Logger): Promise<
   const port = typeof address === 'object' && address ? address.port : config.port;
   const url = `http://${config.host === '0.0.0.0' ? '127.0.0.1' : config.host}:${port}`;
   logger.info({ url, port, role: config.role, log: log.kind }, 'listening');
-  const running = { app, control, log };
+  const running = { app, control, log, dispatcher };
   return {
     url,
     port,
     async stop() {
       await running.app.close();
+      await running.dispatcher?.stop();
       await running.control.close();
       await running.log.close();
     },
   };
 }
 
-async function buildApp(
-  config: StartConfig,
-  logger: Logger,
-  log: EventLog,
+/**
+ * Applies the current Contract, then every new generation, to each follower in generation order.
+ * A follower that fails to apply one keeps running on what it had (and logs why); the next
+ * generation is tried afresh.
+ */
+async function followContract(
   control: ControlPlane,
-  registry: Registry,
-): Promise<FastifyInstance> {
-  if (config.role === 'dispatcher') {
-    const app = Fastify({
-      loggerInstance: logger as FastifyBaseLogger,
-      logController: new LogController({ disableRequestLogging: true }),
-    });
-    registerOpsRoutes(app, { registry, readinessChecks: { log: () => log.writable() } });
-    return app;
-  }
-  const ingress = createIngress({ log, registry, maxBodyBytes: config.maxBodyBytes, logger });
-  await ingress.applyContract(control.current());
-  // Contracts are applied one after another, in generation order.
+  followers: ContractFollower[],
+  logger: Logger,
+): Promise<void> {
+  const apply = async (contract: Contract) => {
+    for (const follower of followers) {
+      try {
+        await follower.applyContract(contract);
+      } catch (error) {
+        logger.error(
+          { err: error, generation: contract.generation, component: follower.name },
+          'contract not applied',
+        );
+      }
+    }
+    logger.info(
+      { generation: contract.generation, brokers: contract.brokers.size, triggers: contract.triggers.size },
+      'contract applied',
+    );
+  };
+  await apply(control.current());
   let applying = Promise.resolve();
   control.subscribe((contract: Contract) => {
-    applying = applying
-      .then(() => ingress.applyContract(contract))
-      .then(
-        () =>
-          logger.info(
-            { generation: contract.generation, brokers: contract.brokers.size },
-            'contract applied',
-          ),
-        (error: unknown) =>
-          logger.error({ err: error, generation: contract.generation }, 'contract not applied'),
-      );
+    applying = applying.then(() => apply(contract));
   });
-  return ingress.app;
 }
 
 async function listen(app: FastifyInstance, config: StartConfig): Promise<void> {
