@@ -1,5 +1,6 @@
 import { isEventyardError } from '@eventyard/core';
 import { MATCH_USAGE, matchCommand } from './commands/match.ts';
+import { DLQ_USAGE, dlqCommand, TRIGGERS_USAGE, triggersCommand } from './commands/operator.ts';
 import { SEND_USAGE, sendCommand } from './commands/send.ts';
 import { startCommand } from './commands/start.ts';
 import { VALIDATE_USAGE, validateCommand } from './commands/validate.ts';
@@ -13,6 +14,8 @@ Commands:
   send       post one CloudEvent to a broker
   validate   check Broker/Trigger YAML and print every problem
   match      dry run: which triggers an event would be delivered to, and why not
+  triggers   status of every trigger of a running broker
+  dlq list   dead letters of a broker, with reasons
 
 Run "eventyard <command> --help" for the options of a command.
 `;
@@ -33,6 +36,8 @@ const COMMANDS: Record<string, Command> = {
   send: { usage: SEND_USAGE, run: (argv, io) => sendCommand(argv, io.out) },
   validate: { usage: VALIDATE_USAGE, run: (argv, io) => validateCommand(argv, io.out) },
   match: { usage: MATCH_USAGE, run: (argv, io) => matchCommand(argv, io.out) },
+  triggers: { usage: TRIGGERS_USAGE, run: (argv, io) => triggersCommand(argv, io.env, io.out) },
+  dlq: { usage: DLQ_USAGE, run: (argv, io) => dlqCommand(argv, io.env, io.out) },
 };
 
 /** Runs one command line and returns the exit code; errors become messages, never stack traces. */

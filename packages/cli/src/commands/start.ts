@@ -9,6 +9,7 @@ import { collectDefaultMetrics, Registry } from 'prom-client';
 import { parseStartConfig, type StartConfig } from '../config.ts';
 import { createLogger } from '../logger.ts';
 import { openLog } from '../open-log.ts';
+import { registerOperatorApi } from '../operator-api.ts';
 
 /** A running broker process: what `eventyard start` wires together. */
 export interface RunningBroker {
@@ -84,6 +85,8 @@ export async function startBroker(config: StartConfig, logger: Logger): Promise<
       dispatcher = created;
       followers.push({ name: 'dispatcher', applyContract: (c) => created.applyContract(c) });
     }
+    const plane = control;
+    registerOperatorApi(app, { contract: () => plane.current(), log });
     await followContract(control, followers, logger);
     await listen(app, config);
   } catch (error) {

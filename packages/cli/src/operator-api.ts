@@ -1,0 +1,118 @@
+import { type Contract, fromLogRecord, type StoredRecord, toJsonFormat } from '@eventyard/core';
+import {
+  ATTEMPTS_EXTENSION,
+  ERROR_CODE_EXTENSION,
+  ERROR_DEST_EXTENSION,
+  ERROR_EXTENSION,
+  TRIGGER_EXTENSION,
+} from '@eventyard/dispatcher';
+import type { EventLog } from '@eventyard/log';
+import type { FastifyInstance } from 'fastify';
+
+/** The operator API lives under `/-/`, a prefix no Kubernetes namespace can take (DESIGN.md). */
+export const OPERATOR_PREFIX = '/-/api/v1';
+
+export interface TriggerStatusView {
+  namespace: string;
+  name: string;
+  broker: string;
+  ready: boolean;
+  reason: string | undefined;
+  message: string | undefined;
+  subscriberUri: string | undefined;
+}
+
+export interface DeadLetterView {
+  partition: number;
+  offset: number;
+  /** When the dead letter was written (epoch ms). */
+  timestamp: number;
+  trigger: string | undefined;
+  attempts: number | undefined;
+  code: number | undefined;
+  destination: string | undefined;
+  reason: string | undefined;
+  /** The event in JSON format, or undefined when the record is not a CloudEvent. */
+  event: Record<string, unknown> | undefined;
+}
+
+/**
+ * Read-only views for operators and the CLI: trigger status and the dead letters of a broker.
+ * They read the live Contract and the log, so they answer the same on the embedded log and Kafka.
+ */
+export function registerOperatorApi(
+  app: FastifyInstance,
+  options: { contract: () => Contract; log: EventLog },
+): void {
+  app.get(`${OPERATOR_PREFIX}/triggers`, async () => {
+    const triggers: TriggerStatusView[] = [];
+    for (const t of options.contract().triggers.values()) {
+      triggers.push({
+        namespace: t.namespace,
+        name: t.name,
+        broker: t.broker,
+        ready: t.status.ready,
+        reason: t.status.reason,
+        message: t.status.message,
+        subscriberUri: t.subscriberUri,
+      });
+    }
+    return { generation: options.contract().generation, triggers };
+  });
+
+  app.get<{ Params: { namespace: string; broker: string }; Querystring: { limit?: string } }>(
+    `${OPERATOR_PREFIX}/namespaces/:namespace/brokers/:broker/deadletters`,
+    async (request, reply) => {
+      const { namespace, broker } = request.params;
+      const entry = options.contract().brokers.get(`${namespace}/${broker}`);
+      if (!entry) {
+        return reply
+          .code(404)
+          .send({
+            code: 'EY_BROKER_NOT_FOUND',
+            message: `broker "${broker}" not found in namespace "${namespace}"`,
+          });
+      }
+      const limit = Math.min(Math.max(Number(request.query.limit ?? 100) || 100, 1), 10000);
+      const partitions = (await options.log.partitions(entry.deadLetterTopic)) ?? 0;
+      const records: StoredRecord[] = [];
+      for (let partition = 0; partition < partitions; partition++) {
+        const starts = await options.log.startOffsets(entry.deadLetterTopic);
+        records.push(
+          ...(await options.log.read(entry.deadLetterTopic, partition, starts[partition] ?? 0, limit)),
+        );
+      }
+      records.sort((a, b) => a.timestamp - b.timestamp);
+      return {
+        broker: entry.key,
+        topic: entry.deadLetterTopic,
+        deadLetters: records.slice(-limit).map(deadLetterView),
+      };
+    },
+  );
+}
+
+function deadLetterView(record: StoredRecord): DeadLetterView {
+  let event: Record<string, unknown> | undefined;
+  let attributes: Record<string, string> = {};
+  try {
+    const decoded = fromLogRecord(record);
+    attributes = decoded.attributes;
+    event = toJsonFormat(decoded);
+  } catch {
+    // A record that is not a CloudEvent was set aside as it came; its headers still say why.
+    attributes = record.headers;
+  }
+  const number = (value: string | undefined) => (value === undefined ? undefined : Number(value));
+  return {
+    partition: record.partition,
+    offset: record.offset,
+    timestamp: record.timestamp,
+    trigger: attributes[TRIGGER_EXTENSION],
+    attempts: number(attributes[ATTEMPTS_EXTENSION]),
+    code: number(attributes[ERROR_CODE_EXTENSION]),
+    destination: attributes[ERROR_DEST_EXTENSION],
+    reason: attributes[ERROR_EXTENSION] ?? record.headers.eyr_error,
+    event,
+  };
+}
