@@ -16,11 +16,15 @@ test('triggers deliver matching events in binary and structured mode; a bad CEL 
     'resources.yaml',
     documents(
       brokerYaml('default', 'default'),
-      triggerYaml('binary', binary.url, { spec: 'filters: [{ exact: { type: com.example.order.created } }]' }),
+      triggerYaml('binary', binary.url, {
+        spec: 'filters: [{ exact: { type: com.example.order.created } }]',
+      }),
       triggerYaml('structured', structured.url, {
         spec: 'filters: [{ prefix: { type: com.example.order. } }]\ndelivery: { format: json }',
       }),
-      triggerYaml('big-orders', cel.url, { spec: `filters: [{ cel: "event.data.total > 100 && event.subject == 'eu'" }]` }),
+      triggerYaml('big-orders', cel.url, {
+        spec: `filters: [{ cel: "event.data.total > 100 && event.subject == 'eu'" }]`,
+      }),
       triggerYaml('broken-cel', other.url, { spec: 'filters: [{ cel: "event.data.total >" }]' }),
       triggerYaml('other-type', other.url, { spec: 'filters: [{ exact: { type: com.example.other } }]' }),
       triggerYaml('knative-style', knative.url, {
@@ -34,11 +38,31 @@ test('triggers deliver matching events in binary and structured mode; a bad CEL 
   const url = `${broker.url}/default/default`;
 
   assert.equal(
-    await postEvent(url, { id: 'small', type: 'com.example.order.created', source: '/shop', subject: 'eu', traceparent: '00-0af7651916cd43dd8448eb211c80319c-b7ad6b7169203331-01' }, { total: 5 }),
+    await postEvent(
+      url,
+      {
+        id: 'small',
+        type: 'com.example.order.created',
+        source: '/shop',
+        subject: 'eu',
+        traceparent: '00-0af7651916cd43dd8448eb211c80319c-b7ad6b7169203331-01',
+      },
+      { total: 5 },
+    ),
     202,
   );
-  assert.equal(await postEvent(url, { id: 'big', type: 'com.example.order.created', source: '/web', subject: 'eu' }, { total: 500 }), 202);
-  assert.equal(await postEvent(url, { id: 'shipped', type: 'com.example.order.shipped' }, { total: 900 }), 202);
+  assert.equal(
+    await postEvent(
+      url,
+      { id: 'big', type: 'com.example.order.created', source: '/web', subject: 'eu' },
+      { total: 500 },
+    ),
+    202,
+  );
+  assert.equal(
+    await postEvent(url, { id: 'shipped', type: 'com.example.order.shipped' }, { total: 900 }),
+    202,
+  );
 
   await binary.waitFor(2);
   await structured.waitFor(3);
@@ -74,6 +98,16 @@ test('triggers deliver matching events in binary and structured mode; a bad CEL 
   assert.match(status.stdout, /binary +default +True/);
 
   const metrics = await (await fetch(`${broker.url}/metrics`)).text();
-  assert.match(metrics, /eventyard_dispatch_events_total\{[^}]*trigger="binary"[^}]*response_code_class="2xx"[^}]*\} 2/);
-  await eventually(async () => /eventyard_consumer_lag\{[^}]*broker="default"[^}]*\} 0/.test(await (await fetch(`${broker.url}/metrics`)).text()), 10000, 'lag 0');
+  assert.match(
+    metrics,
+    /eventyard_dispatch_events_total\{[^}]*trigger="binary"[^}]*response_code_class="2xx"[^}]*\} 2/,
+  );
+  await eventually(
+    async () =>
+      /eventyard_consumer_lag\{[^}]*broker="default"[^}]*\} 0/.test(
+        await (await fetch(`${broker.url}/metrics`)).text(),
+      ),
+    10000,
+    'lag 0',
+  );
 });
