@@ -10,7 +10,7 @@ export interface Received {
   wallClock: number;
 }
 
-export type Responder = (request: Received, count: number, response: ServerResponse) => void | Promise<void>;
+export type Responder = (request: Received, count: number, response: ServerResponse) => unknown;
 
 export interface Subscriber {
   readonly url: string;

@@ -1,14 +1,13 @@
 import { mkdir } from 'node:fs/promises';
 import { resolve } from 'node:path';
 import { EventyardError } from '@eventyard/core';
-import { type EventLog, openEmbeddedLog } from '@eventyard/log';
+import { type EventLog, openEmbeddedLog, openKafkaLog } from '@eventyard/log';
 import type { Logger } from 'pino';
 import type { StartConfig } from './config.ts';
 
 /** `--kafka` selects the Kafka log; otherwise the embedded durable log in `--data-dir`. */
 export async function openLog(config: StartConfig, logger: Logger): Promise<EventLog> {
   if (config.kafkaBrokers) {
-    const { openKafkaLog } = await import('@eventyard/log');
     return openKafkaLog({ brokers: config.kafkaBrokers, logger: logger.child({ component: 'kafka' }) });
   }
   const dir = resolve(config.dataDir);

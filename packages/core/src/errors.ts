@@ -17,6 +17,11 @@ export type ErrorCode =
   | 'EY_GROUP_ACTIVE'
   | 'EY_DELIVERY_FAILED'
   | 'EY_METHOD_NOT_ALLOWED'
+  | 'EY_SIGNATURE_INVALID'
+  | 'EY_MAPPING_FAILED'
+  | 'EY_SINK_REJECTED'
+  | 'EY_NOT_FOUND'
+  | 'EY_KUBERNETES_UNAVAILABLE'
   | 'EY_INTERNAL';
 
 export interface EventyardErrorOptions {

@@ -2,5 +2,7 @@
 
 export type { EmbeddedLogOptions } from './embedded/index.ts';
 export { openEmbeddedLog } from './embedded/index.ts';
+export type { KafkaConsumerSettings, KafkaLogLogger, KafkaLogOptions } from './kafka/index.ts';
+export { openKafkaLog } from './kafka/index.ts';
 export { partitionFor } from './partitioner.ts';
 export type * from './types.ts';

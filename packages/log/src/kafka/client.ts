@@ -32,12 +32,19 @@ export function createKafka(options: KafkaLogOptions, requestTimeoutMs: number):
   });
 }
 
+/**
+ * kafkajs warns whenever an idempotent producer gets bounded retries. The log bounds them on
+ * purpose and replaces the producer after a failed send (see producer.ts), so it is no warning.
+ */
+const EXPECTED_WARNING = 'Limiting retries for the idempotent producer may invalidate EoS guarantees';
+
 function toLogger(logger: KafkaLogLogger): logCreator {
   return () =>
     ({ namespace, level, log }) => {
       const { message, timestamp: _timestamp, logger: _name, ...details } = log;
       const entry = { component: 'kafkajs', namespace, ...details };
-      if (level === logLevel.ERROR) logger.error(entry, message);
+      if (message === EXPECTED_WARNING) logger.debug(entry, message);
+      else if (level === logLevel.ERROR) logger.error(entry, message);
       else if (level === logLevel.WARN) logger.warn(entry, message);
       else if (level === logLevel.INFO) logger.info(entry, message);
       else logger.debug(entry, message);

@@ -1,6 +1,6 @@
+import type { ConnectionOptions } from 'node:tls';
 import type { EventyardError } from '@eventyard/core';
 import type { SASLOptions } from 'kafkajs';
-import type { ConnectionOptions } from 'node:tls';
 
 /** What the Kafka log logs through; a pino logger fits as it is. */
 export interface KafkaLogLogger {
@@ -11,13 +11,22 @@ export interface KafkaLogLogger {
 }
 
 export interface KafkaConsumerSettings {
-  /** Kafka `session.timeout.ms`: a member silent this long is dropped from its group. Default 30 000. */
+  /**
+   * Kafka `session.timeout.ms`: a member silent this long is dropped from its group, and its
+   * partitions move. It is also how long a consumer that lost its broker waits to rejoin after the
+   * broker restarts (the group still lists its old member id until then). Heartbeats continue
+   * during long batches, so this only has to cover pauses of the process itself. Default 15 000.
+   */
   sessionTimeoutMs?: number;
   /** How often a member heartbeats (and so how soon it notices a rebalance). Default 1 000. */
   heartbeatIntervalMs?: number;
   /** How long members get to rejoin during a rebalance. Default 60 000. */
   rebalanceTimeoutMs?: number;
-  /** Longest wait of one fetch for new records (Kafka `fetch.max.wait.ms`). Default 500. */
+  /**
+   * Longest wait of one fetch for new records (Kafka `fetch.max.wait.ms`). kafkajs also sleeps this
+   * long when every partition is paused, so it bounds how soon a resumed partition (after
+   * backpressure, or a full prefetch buffer) is fetched again. Default 100.
+   */
   maxWaitTimeMs?: number;
 }
 

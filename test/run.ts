@@ -4,7 +4,7 @@
  * Kafka tests are never skipped: when Kafka cannot be started the run fails and says why.
  */
 import { spawn } from 'node:child_process';
-import { startKafka } from './kafka.ts';
+import { startKafka } from './kafka/kafka.ts';
 
 const patterns = process.argv.slice(2);
 const files = patterns.length > 0 ? patterns : ['packages/*/test/**/*.test.ts', 'test/**/*.test.ts'];

@@ -1,13 +1,13 @@
 /**
  * A real, single-node Apache Kafka for development and tests, without Docker.
  *
- *   node scripts/kafka.ts start [--port 9092] [--fresh]   # runs in the background, prints KAFKA_BROKERS=...
- *   node scripts/kafka.ts status | stop | logs
+ *   npm run kafka -- start [--port 9092] [--fresh]   # runs in the background, prints KAFKA_BROKERS=...
+ *   npm run kafka -- status | stop | logs
  *
  * and, for the test runner, `startKafka()` (a throw-away node that lives as long as the caller).
  *
  * Apache Kafka's own broker jars come from Maven Central: `mvn dependency:copy-dependencies` on
- * scripts/kafka/pom.xml copies them into .kafka/libs (cached in ~/.m2, so only the first run
+ * test/kafka/pom.xml copies them into .kafka/libs (cached in ~/.m2, so only the first run
  * downloads). The storage is formatted with `kafka.tools.StorageTool format --standalone` and the
  * node runs in KRaft combined mode with `java -cp '.kafka/libs/*' kafka.Kafka server.properties`.
  * Start-up is complete when the port accepts connections AND a metadata request succeeds.
@@ -21,18 +21,21 @@ import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { Kafka, logLevel } from 'kafkajs';
 
-const ROOT = resolve(dirname(fileURLToPath(import.meta.url)), '..');
+const HERE = dirname(fileURLToPath(import.meta.url));
+const ROOT = resolve(HERE, '../..');
 const KAFKA_HOME = join(ROOT, '.kafka');
 const LIBS = join(KAFKA_HOME, 'libs');
-const POM = join(ROOT, 'scripts', 'kafka', 'pom.xml');
-const SERVER_TEMPLATE = join(ROOT, 'scripts', 'kafka', 'server.properties');
-const LOG4J_CONFIG = join(ROOT, 'scripts', 'kafka', 'log4j2.properties');
+const POM = join(HERE, 'pom.xml');
+const SERVER_TEMPLATE = join(HERE, 'server.properties');
+const LOG4J_CONFIG = join(HERE, 'log4j2.properties');
 /** The background node of `start` / `stop` / `status`. */
 const DEV_DIR = join(KAFKA_HOME, 'dev');
 const STAMP = '.eventyard-complete';
 const HOST = '127.0.0.1';
 /** Kafka 4 brokers need Java 17 or newer. */
 const MIN_JAVA = 17;
+/** The first run downloads ~45 MB from Maven Central. */
+const MAVEN_TIMEOUT_MS = 10 * 60_000;
 
 export interface StartKafkaOptions {
   /**
@@ -42,7 +45,10 @@ export interface StartKafkaOptions {
   dir?: string;
   /** Client port. Default: a free port. */
   port?: number;
-  /** Give up (and show the end of the Kafka log) after this long. Default 90 000 ms. */
+  /**
+   * Give up on a node that does not answer this long after it was launched (and show the end of
+   * its log). Fetching the jars on a first run comes before and does not count. Default 90 000 ms.
+   */
   timeoutMs?: number;
   /** Keep the node running after this process exits (the CLI `start`). Default false. */
   detached?: boolean;
@@ -74,7 +80,6 @@ const defaultProgress = (message: string) => process.stderr.write(`kafka: ${mess
 export async function startKafka(options: StartKafkaOptions = {}): Promise<KafkaHandle> {
   const progress = options.onProgress ?? defaultProgress;
   const timeoutMs = options.timeoutMs ?? 90_000;
-  const deadline = Date.now() + timeoutMs;
   await checkTools();
   await cleanStaleRuns();
   const libs = await ensureJars(progress);
@@ -103,9 +108,10 @@ export async function startKafka(options: StartKafkaOptions = {}): Promise<Kafka
   );
   const logFile = join(dir, 'kafka.log');
 
-  if (!existsSync(join(dataDir, 'meta.properties'))) {
-    await formatStorage(libs, config, logFile);
-  }
+  const meta = join(dataDir, 'meta.properties');
+  if (!existsSync(meta)) await formatStorage(libs, config, logFile);
+  const cluster = /^cluster\.id=(.+)$/m.exec(await readFile(meta, 'utf8'))?.[1]?.trim();
+  if (!cluster) throw new KafkaStartError(`no cluster.id in ${meta}`);
 
   const started = Date.now();
   const java = launch(libs, config, logFile, options.heapMb ?? 1024, options.detached ?? false);
@@ -116,10 +122,12 @@ export async function startKafka(options: StartKafkaOptions = {}): Promise<Kafka
 
   let exited = false;
   const exitedPromise = new Promise<void>((resolveExit) => {
-    java.once('exit', () => {
+    const done = () => {
       exited = true;
       resolveExit();
-    });
+    };
+    java.once('exit', done);
+    java.once('error', done); // could not be started at all; the log says why
   });
   // A node owned by this process never outlives it, even when the caller forgets stop().
   const killOnExit = () => {
@@ -127,25 +135,25 @@ export async function startKafka(options: StartKafkaOptions = {}): Promise<Kafka
   };
   if (!options.detached) process.once('exit', killOnExit);
 
-  const stop = async (): Promise<void> => {
+  const halt = async (): Promise<void> => {
     process.removeListener('exit', killOnExit);
-    if (!exited) {
-      java.kill('SIGTERM');
-      const timer = setTimeout(() => java.kill('SIGKILL'), 20_000);
-      await exitedPromise;
-      clearTimeout(timer);
-    }
+    if (exited) return;
+    java.kill('SIGTERM');
+    const timer = setTimeout(() => java.kill('SIGKILL'), 20_000);
+    await exitedPromise;
+    clearTimeout(timer);
+  };
+  const stop = async (): Promise<void> => {
+    await halt();
     if (owned) await rm(dir, { recursive: true, force: true });
   };
 
   try {
-    await waitUntilReady(brokers, brokerPort, deadline, () => exited);
+    await waitUntilReady(brokers, brokerPort, cluster, Date.now() + timeoutMs, () => exited);
   } catch (error) {
-    const tail = await logTail(logFile);
-    await stop().catch(() => {});
-    throw new KafkaStartError(
-      `${(error as Error).message}${tail ? `\n--- end of ${logFile} ---\n${tail}` : ''}`,
-    );
+    // The directory stays for a look (the next start clears it away).
+    await halt().catch(() => {});
+    throw new KafkaStartError(`${(error as Error).message}\n${await logSummary(logFile)}`);
   }
   progress(
     `Apache Kafka ${kafkaVersion()} ready at ${brokers} in ${((Date.now() - started) / 1000).toFixed(1)} s`,
@@ -205,15 +213,19 @@ async function ensureJars(progress: (message: string) => void): Promise<string> 
   const staging = join(KAFKA_HOME, `libs.tmp-${process.pid}-${randomBytes(3).toString('hex')}`);
   await mkdir(staging, { recursive: true });
   try {
-    const mvn = await run('mvn', [
-      '-B',
-      '-q',
-      '-f',
-      POM,
-      'dependency:copy-dependencies',
-      `-DoutputDirectory=${staging}`,
-      '-DincludeScope=runtime',
-    ]);
+    const mvn = await run(
+      'mvn',
+      [
+        '-B',
+        '-q',
+        '-f',
+        POM,
+        'dependency:copy-dependencies',
+        `-DoutputDirectory=${staging}`,
+        '-DincludeScope=runtime',
+      ],
+      MAVEN_TIMEOUT_MS,
+    );
     if (mvn.code !== 0) {
       throw new KafkaStartError(
         `mvn could not fetch Apache Kafka ${version} (is Maven Central reachable?)\n${mvn.output.trim()}`,
@@ -301,13 +313,19 @@ function launch(
   }
 }
 
-async function waitUntilReady(brokers: string, port: number, deadline: number, exited: () => boolean) {
+async function waitUntilReady(
+  brokers: string,
+  port: number,
+  cluster: string,
+  deadline: number,
+  exited: () => boolean,
+) {
   let lastError = 'no answer yet';
   while (Date.now() < deadline) {
     if (exited()) throw new KafkaStartError('Kafka exited during start-up');
     if (await portOpen(port)) {
       try {
-        await probe(brokers);
+        await probe(brokers, cluster);
         return;
       } catch (error) {
         lastError = (error as Error).message;
@@ -319,10 +337,10 @@ async function waitUntilReady(brokers: string, port: number, deadline: number, e
 }
 
 /**
- * A metadata request that names this broker, then a group-coordinator lookup: the latter creates
+ * A metadata request that names this broker's cluster, then a group-coordinator lookup: the latter creates
  * __consumer_offsets now rather than in the middle of the first test that uses a group.
  */
-async function probe(brokers: string): Promise<void> {
+async function probe(brokers: string, cluster: string): Promise<void> {
   const kafka = new Kafka({
     clientId: 'eventyard-kafka-script',
     brokers: [brokers],
@@ -334,8 +352,14 @@ async function probe(brokers: string): Promise<void> {
   const admin = kafka.admin({ retry: { retries: 0 } });
   try {
     await admin.connect();
-    const cluster = await admin.describeCluster();
-    if (cluster.brokers.length === 0) throw new Error('metadata lists no broker');
+    const described = await admin.describeCluster();
+    // Another broker on the port (a leftover, another checkout) must not pass for this one.
+    if (described.clusterId !== cluster) {
+      throw new Error(
+        `${brokers} answers for cluster ${described.clusterId}, not ${cluster}: is the port taken?`,
+      );
+    }
+    if (described.brokers.length === 0) throw new Error('metadata lists no broker');
     await admin.describeGroups(['eventyard-kafka-script-probe']);
   } finally {
     await admin.disconnect().catch(() => {});
@@ -441,23 +465,53 @@ async function cleanStaleRuns(): Promise<void> {
 function processAlive(pid: number): boolean {
   try {
     process.kill(pid, 0);
-    return true;
   } catch (error) {
     return (error as NodeJS.ErrnoException).code === 'EPERM';
   }
+  try {
+    // A killed process stays a zombie until its parent reaps it; it is gone all the same.
+    return !/^\d+ \(.*\) Z/.test(readFileSync(`/proc/${pid}/stat`, 'utf8'));
+  } catch {
+    return true;
+  }
 }
 
-function run(command: string, args: string[]): Promise<{ code: number; output: string }> {
+function run(
+  command: string,
+  args: string[],
+  timeoutMs = 120_000,
+): Promise<{ code: number; output: string }> {
   return new Promise((resolveRun, reject) => {
-    const child = spawn(command, args, { stdio: ['ignore', 'pipe', 'pipe'] });
+    // `timeout` kills a command that hangs (a stalled download); it then fails with its output.
+    const child = spawn(command, args, { stdio: ['ignore', 'pipe', 'pipe'], timeout: timeoutMs });
     const chunks: Buffer[] = [];
     child.stdout.on('data', (chunk: Buffer) => chunks.push(chunk));
     child.stderr.on('data', (chunk: Buffer) => chunks.push(chunk));
     child.once('error', reject);
-    child.once('close', (code) =>
-      resolveRun({ code: code ?? 1, output: Buffer.concat(chunks).toString('utf8') }),
-    );
+    child.once('close', (code, signal) => {
+      const output = Buffer.concat(chunks).toString('utf8');
+      resolveRun({
+        code: code ?? 1,
+        output: signal ? `${output}\n(${command} stopped after ${timeoutMs} ms)` : output,
+      });
+    });
   });
+}
+
+/** The ERROR lines of a failed start (they name the cause), then the end of the log. */
+async function logSummary(file: string): Promise<string> {
+  let lines: string[];
+  try {
+    lines = (await readFile(file, 'utf8')).trimEnd().split('\n');
+  } catch {
+    return `(no log at ${file})`;
+  }
+  const errors = lines.filter((line) => / ERROR /.test(line)).slice(0, 10);
+  return [
+    ...(errors.length > 0 ? [`--- errors in ${file} ---`, ...errors] : []),
+    `--- last lines of ${file} ---`,
+    ...lines.slice(-25),
+  ].join('\n');
 }
 
 async function logTail(file: string, lines = 40): Promise<string> {
@@ -543,7 +597,7 @@ async function cli(args: string[]): Promise<number> {
     }
     default:
       process.stderr.write(
-        'usage: node scripts/kafka.ts start [--port N] [--fresh] | stop | status | logs [lines]\n' +
+        'usage: npm run kafka -- start [--port N] [--fresh] | stop | status | logs [lines]\n' +
           '  start   run one Apache Kafka node in the background (data in .kafka/dev), print KAFKA_BROKERS\n' +
           '  stop    stop it; status: exit code 0 when running; logs: the end of its log\n',
       );
