@@ -66,12 +66,10 @@ export function registerOperatorApi(
       const { namespace, broker } = request.params;
       const entry = options.contract().brokers.get(`${namespace}/${broker}`);
       if (!entry) {
-        return reply
-          .code(404)
-          .send({
-            code: 'EY_BROKER_NOT_FOUND',
-            message: `broker "${broker}" not found in namespace "${namespace}"`,
-          });
+        return reply.code(404).send({
+          code: 'EY_BROKER_NOT_FOUND',
+          message: `broker "${broker}" not found in namespace "${namespace}"`,
+        });
       }
       const limit = Math.min(Math.max(Number(request.query.limit ?? 100) || 100, 1), 10000);
       const partitions = (await options.log.partitions(entry.deadLetterTopic)) ?? 0;
