@@ -13,6 +13,7 @@ import { test } from 'node:test';
 import { type CloudEvent, isEventyardError, toLogRecord } from '@eventyard/core';
 import { Kafka as CloudEventsKafka } from 'cloudevents';
 import { Kafka, logLevel } from 'kafkajs';
+import { kafkaBrokers } from '../../../test/kafka/brokers.ts';
 import { startKafka } from '../../../test/kafka/kafka.ts';
 import {
   type EventLog,
@@ -21,21 +22,6 @@ import {
   partitionFor,
   type RecordBatch,
 } from '../src/index.ts';
-
-/** Kafka tests are never skipped: without KAFKA_BROKERS this file fails, saying how to get a broker. */
-function kafkaBrokers(): string[] {
-  const brokers = (process.env.KAFKA_BROKERS ?? '')
-    .split(',')
-    .map((b) => b.trim())
-    .filter((b) => b !== '');
-  if (brokers.length === 0) {
-    throw new Error(
-      'KAFKA_BROKERS is not set. `npm test` starts Kafka and sets it; to run this file alone, start one with ' +
-        '`npm run kafka start` (test/kafka/kafka.ts) and export the KAFKA_BROKERS=... line it prints.',
-    );
-  }
-  return brokers;
-}
 
 const brokers = kafkaBrokers();
 const run = randomBytes(4).toString('hex');
