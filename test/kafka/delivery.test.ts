@@ -17,10 +17,17 @@ test('ingress → Kafka → subscriber in every content mode; kcat reads and wri
   const suffix = randomBytes(3).toString('hex');
   const topic = `eyt-${suffix}-default-orders`;
   const subscriber = await startSubscriber(t);
-  await writeManifest(dir, 'resources.yaml', documents(brokerYaml('default', 'orders'), triggerYaml('all', subscriber.url, { broker: 'orders' })));
-  const broker = await startEventyard(['--config', dir, '--topic-template', `eyt-${suffix}-{namespace}-{name}`], {
-    env: { KAFKA_BROKERS: brokers },
-  });
+  await writeManifest(
+    dir,
+    'resources.yaml',
+    documents(brokerYaml('default', 'orders'), triggerYaml('all', subscriber.url, { broker: 'orders' })),
+  );
+  const broker = await startEventyard(
+    ['--config', dir, '--topic-template', `eyt-${suffix}-{namespace}-{name}`],
+    {
+      env: { KAFKA_BROKERS: brokers },
+    },
+  );
   t.after(() => broker.stop());
   const url = `${broker.url}/default/orders`;
 
@@ -40,15 +47,33 @@ test('ingress → Kafka → subscriber in every content mode; kcat reads and wri
   const structured = await fetch(url, {
     method: 'POST',
     headers: { 'content-type': 'application/cloudevents+json' },
-    body: JSON.stringify({ specversion: '1.0', id: 'structured-1', source: '/shop', type: 'com.example.order.created', data: { total: 2 } }),
+    body: JSON.stringify({
+      specversion: '1.0',
+      id: 'structured-1',
+      source: '/shop',
+      type: 'com.example.order.created',
+      data: { total: 2 },
+    }),
   });
   assert.equal(structured.status, 202);
   const batch = await fetch(url, {
     method: 'POST',
     headers: { 'content-type': 'application/cloudevents-batch+json' },
     body: JSON.stringify([
-      { specversion: '1.0', id: 'batch-1', source: '/shop', type: 'com.example.order.created', data: { total: 3 } },
-      { specversion: '1.0', id: 'batch-2', source: '/shop', type: 'com.example.order.created', data: { total: 4 } },
+      {
+        specversion: '1.0',
+        id: 'batch-1',
+        source: '/shop',
+        type: 'com.example.order.created',
+        data: { total: 3 },
+      },
+      {
+        specversion: '1.0',
+        id: 'batch-2',
+        source: '/shop',
+        type: 'com.example.order.created',
+        data: { total: 4 },
+      },
     ]),
   });
   assert.equal(batch.status, 202);
@@ -63,7 +88,9 @@ test('ingress → Kafka → subscriber in every content mode; kcat reads and wri
   assert.deepEqual(JSON.parse(delivered.body.toString()), { total: 1 });
 
   // kcat sees CloudEvents binary content mode: ce_ headers, the key from partitionkey, the data as value.
-  const { stdout } = await run('kcat', ['-b', brokers, '-C', '-t', topic, '-e', '-q', '-f', '%k|%h|%s\n'], { timeout: 30000 });
+  const { stdout } = await run('kcat', ['-b', brokers, '-C', '-t', topic, '-e', '-q', '-f', '%k|%h|%s\n'], {
+    timeout: 30000,
+  });
   const line = stdout.split('\n').find((l) => l.includes('ce_id=binary-1'));
   assert.ok(line, `kcat output:\n${stdout}`);
   assert.match(line, /^customer-1\|/);

@@ -8,11 +8,17 @@ import { kafkaBrokers } from './brokers.ts';
 
 const brokers = kafkaBrokers().join(',');
 
-test('two eventyard processes share a broker: each event once in steady state; kill -9 one and the other takes over', { timeout: 180000 }, async (t) => {
+test('two eventyard processes share a broker: each event once in steady state; kill -9 one and the other takes over', {
+  timeout: 180000,
+}, async (t) => {
   const dir = await tempDir(t);
   const suffix = randomBytes(3).toString('hex');
   const subscriber = await startSubscriber(t);
-  await writeManifest(dir, 'resources.yaml', documents(brokerYaml('default', 'default'), triggerYaml('all', subscriber.url)));
+  await writeManifest(
+    dir,
+    'resources.yaml',
+    documents(brokerYaml('default', 'default'), triggerYaml('all', subscriber.url)),
+  );
   const args = ['--config', dir, '--topic-template', `eyt-${suffix}-{namespace}-{name}`];
   const env = { KAFKA_BROKERS: brokers };
   const a = await startEventyard(args, { env });
@@ -37,10 +43,17 @@ test('two eventyard processes share a broker: each event once in steady state; k
   for (let i = 0; i < 200; i++) {
     const id = `steady-${i}`;
     const via = i % 2 === 0 ? a : b;
-    assert.equal(await postEvent(`${via.url}/default/default`, { id, type: 't', partitionkey: `k-${i}` }, { i }), 202);
+    assert.equal(
+      await postEvent(`${via.url}/default/default`, { id, type: 't', partitionkey: `k-${i}` }, { i }),
+      202,
+    );
     steady.push(id);
   }
-  await eventually(() => steady.every((id) => subscriber.ids().includes(id)), 30000, 'steady events delivered');
+  await eventually(
+    () => steady.every((id) => subscriber.ids().includes(id)),
+    30000,
+    'steady events delivered',
+  );
   await new Promise((r) => setTimeout(r, 1000));
   const counts = new Map<string, number>();
   for (const id of subscriber.ids().slice(settled)) counts.set(id, (counts.get(id) ?? 0) + 1);
@@ -53,7 +66,11 @@ test('two eventyard processes share a broker: each event once in steady state; k
   const load = (async () => {
     for (let i = 0; !stop; i++) {
       const id = `load-${i}`;
-      if ((await postEvent(`${b.url}/default/default`, { id, type: 't', partitionkey: `k-${i}` }, { i })) === 202) acknowledged.push(id);
+      if (
+        (await postEvent(`${b.url}/default/default`, { id, type: 't', partitionkey: `k-${i}` }, { i })) ===
+        202
+      )
+        acknowledged.push(id);
       await new Promise((r) => setTimeout(r, 5));
     }
   })();
@@ -70,5 +87,7 @@ test('two eventyard processes share a broker: each event once in steady state; k
     90000,
     `all ${acknowledged.length} acknowledged events delivered after the kill`,
   );
-  t.diagnostic(`${acknowledged.length} events acknowledged under load, all delivered after kill -9 of one process`);
+  t.diagnostic(
+    `${acknowledged.length} events acknowledged under load, all delivered after kill -9 of one process`,
+  );
 });

@@ -5,15 +5,23 @@ import { brokerYaml, documents, triggerYaml, writeManifest } from '../support/ma
 import { postEvent, startSubscriber } from '../support/subscriber.ts';
 import { startKafka } from './kafka.ts';
 
-test('Kafka stopped during load: 503 while it is down, never a 202 for a lost event; delivery resumes after', { timeout: 240000 }, async (t) => {
+test('Kafka stopped during load: 503 while it is down, never a 202 for a lost event; delivery resumes after', {
+  timeout: 240000,
+}, async (t) => {
   const dir = await tempDir(t);
   // Its own Kafka node, since this test stops it.
   let kafka = await startKafka({ dir: `${dir}/kafka`, onProgress: () => {} });
   const port = Number(kafka.brokers.split(':')[1]);
   t.after(() => kafka.stop());
   const subscriber = await startSubscriber(t);
-  await writeManifest(dir, 'resources.yaml', documents(brokerYaml('default', 'default'), triggerYaml('all', subscriber.url)));
-  const broker = await startEventyard(['--config', `${dir}/resources.yaml`], { env: { KAFKA_BROKERS: kafka.brokers } });
+  await writeManifest(
+    dir,
+    'resources.yaml',
+    documents(brokerYaml('default', 'default'), triggerYaml('all', subscriber.url)),
+  );
+  const broker = await startEventyard(['--config', `${dir}/resources.yaml`], {
+    env: { KAFKA_BROKERS: kafka.brokers },
+  });
   t.after(() => broker.stop());
   const url = `${broker.url}/default/default`;
 
@@ -41,10 +49,18 @@ test('Kafka stopped during load: 503 while it is down, never a 202 for a lost ev
   await eventually(() => acknowledged.length >= 100, 30000, '100 events before the outage');
   await kafka.stop();
   const downAt = acknowledged.length;
-  await eventually(() => (statuses.get(503) ?? 0) >= 3, 60000, 'the ingress to answer 503 while Kafka is down');
+  await eventually(
+    () => (statuses.get(503) ?? 0) >= 3,
+    60000,
+    'the ingress to answer 503 while Kafka is down',
+  );
   assert.equal(acknowledged.length - downAt <= 1, true, 'no event is acknowledged while Kafka is down');
   kafka = await startKafka({ dir: `${dir}/kafka`, port, onProgress: () => {} });
-  await eventually(() => acknowledged.length >= downAt + 100, 90000, 'the ingress to accept again after Kafka is back');
+  await eventually(
+    () => acknowledged.length >= downAt + 100,
+    90000,
+    'the ingress to accept again after Kafka is back',
+  );
   running = false;
   await load;
 
