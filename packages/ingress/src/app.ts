@@ -7,8 +7,8 @@ import {
   parseHttpRequest,
   toLogRecord,
 } from '@eventyard/core';
+import { AppendCoalescer } from '@eventyard/log';
 import Fastify, { type FastifyInstance, type FastifyReply, LogController } from 'fastify';
-import { AppendCoalescer } from './append-coalescer.ts';
 import { errorBody, fromFastifyError } from './errors.ts';
 import { createIngressMetrics } from './metrics.ts';
 import { registerOpsRoutes } from './ops-routes.ts';

@@ -1,5 +1,4 @@
 export { createIngress, type Ingress } from './app.ts';
-export { AppendCoalescer } from './append-coalescer.ts';
 export type { ErrorBody } from './errors.ts';
 export { createIngressMetrics, type IngressMetrics } from './metrics.ts';
 export { registerOpsRoutes } from './ops-routes.ts';

@@ -1,5 +1,7 @@
-// Public API of @eventyard/log: the EventLog contract, Kafka's partitioner, and the embedded log.
+// Public API of @eventyard/log: the EventLog contract, its embedded and Kafka implementations,
+// Kafka's partitioner, and the append coalescer both writers share.
 
+export { AppendCoalescer } from './append-coalescer.ts';
 export type { EmbeddedLogOptions } from './embedded/index.ts';
 export { openEmbeddedLog } from './embedded/index.ts';
 export type { KafkaConsumerSettings, KafkaLogLogger, KafkaLogOptions } from './kafka/index.ts';

@@ -3,8 +3,7 @@ import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { test } from 'node:test';
-import { type EventLog, type LogRecord, openEmbeddedLog } from '@eventyard/log';
-import { AppendCoalescer } from '../src/index.ts';
+import { AppendCoalescer, type EventLog, type LogRecord, openEmbeddedLog } from '../src/index.ts';
 
 test('concurrent appends share log writes and each caller gets its own offsets', async (t) => {
   const dir = await mkdtemp(join(tmpdir(), 'coalesce-'));
