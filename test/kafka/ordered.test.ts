@@ -21,7 +21,12 @@ test('ordered delivery keeps order per partition key over 10,000 events while th
     seed = (seed * 1103515245 + 12345) % 2147483648;
     return seed / 2147483648;
   };
-  subscriber.respond((_r, _n, res) => res.writeHead(random() < 0.1 ? 500 : 200).end());
+  const answered: number[] = [];
+  subscriber.respond((_r, n, res) => {
+    const status = random() < 0.1 ? 500 : 200;
+    answered[n - 1] = status;
+    res.writeHead(status).end();
+  });
   await writeManifest(
     dir,
     'resources.yaml',
@@ -69,15 +74,22 @@ test('ordered delivery keeps order per partition key over 10,000 events while th
   assert.equal(delivered(), EVENTS, 'every event arrived');
 
   const lastSeq = new Map<string, number>();
+  const done = new Set<number>();
   let outOfOrder = 0;
-  for (const request of attempts) {
+  const examples: string[] = [];
+  for (const [i, request] of attempts.entries()) {
     const key = String(request.headers['ce-partitionkey']);
     const seq = Number(request.headers['ce-seq']);
     const previous = lastSeq.get(key) ?? -1;
     // A retry repeats the same seq; a later event of the key must never come before an earlier one is done.
-    if (seq < previous) outOfOrder++;
+    if (seq < previous) {
+      outOfOrder++;
+      if (examples.length < 5) examples.push(`#${i} ${key} seq ${seq} after ${previous}${done.has(seq) ? ' (already delivered: a redelivery)' : ''}`);
+    }
+    if (answered[i] === 200) done.add(seq);
     lastSeq.set(key, Math.max(previous, seq));
   }
+  if (examples.length > 0) t.diagnostic(examples.join('\n'));
   const inFlightKeys = new Set(attempts.map((r) => String(r.headers['ce-partitionkey']))).size;
   t.diagnostic(`${attempts.length} attempts for ${EVENTS} events over ${inFlightKeys} keys`);
   assert.equal(outOfOrder, 0, `${outOfOrder} deliveries came before an earlier event of the same key`);

@@ -27,6 +27,15 @@ export interface BrokerDispatcherSettings {
   lagIntervalMs: number;
 }
 
+/**
+ * The consumer group of one broker in one dispatcher deployment (DESIGN.md: one group per broker
+ * per deployment). A group per broker keeps brokers apart on Kafka: a process joining or leaving for
+ * one broker never rebalances, and so never re-delivers, another broker's partitions.
+ */
+export function brokerGroup(group: string, broker: { namespace: string; name: string }): string {
+  return `${group}.${broker.namespace}.${broker.name}`;
+}
+
 /** A retry read from the retry topic, waiting until due. */
 interface WaitingRetry {
   envelope: EventEnvelope;
@@ -91,7 +100,7 @@ export class BrokerDispatcher {
     this.#main = new TopicReader({
       log: shared.log,
       logger: shared.logger,
-      group: settings.group,
+      group: brokerGroup(settings.group, broker),
       topic: broker.topic,
       maxBatchSize: settings.maxBatchSize,
       process: (record) => this.#processMain(record),
@@ -100,7 +109,7 @@ export class BrokerDispatcher {
     this.#retry = new TopicReader({
       log: shared.log,
       logger: shared.logger,
-      group: settings.group,
+      group: brokerGroup(settings.group, broker),
       topic: broker.retryTopic,
       maxBatchSize: settings.maxBatchSize,
       process: (record) => this.#processRetry(record),
@@ -377,7 +386,7 @@ export class BrokerDispatcher {
     const broker = this.#broker;
     for (const topic of [broker.topic, broker.retryTopic]) {
       try {
-        const lag = await consumerLag(log, this.#settings.group, topic);
+        const lag = await consumerLag(log, brokerGroup(this.#settings.group, this.#broker), topic);
         if (!this.#stopping)
           this.#metrics.lag.set({ namespace: broker.namespace, broker: broker.name, topic }, lag);
       } catch (error) {

@@ -1,5 +1,6 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
+import { brokerGroup } from '../src/broker-dispatcher.ts';
 import {
   brokerYaml,
   contractOf,
@@ -15,7 +16,8 @@ import {
 } from './helpers.ts';
 
 const TOPIC = 'eventyard-broker-ns-default';
-const GROUP = 'eventyard-dispatcher';
+/** The consumer group of broker ns/default in the default dispatcher deployment. */
+const GROUP = brokerGroup('eventyard-dispatcher', { namespace: 'ns', name: 'default' });
 
 test('a full trigger queue pauses the partition: memory stays bounded, the backlog waits in the log', async (t) => {
   const { log } = await openLog(t);

@@ -1,5 +1,6 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
+import { brokerGroup } from '../src/broker-dispatcher.ts';
 import {
   brokerYaml,
   closedPortUrl,
@@ -113,7 +114,13 @@ test('when the sink is down too, the event goes to the broker dead-letter topic:
   );
   // The main topic is committed: the dead letter finished the event.
   await waitUntil(
-    async () => (await log.committedOffsets('eventyard-dispatcher', TOPIC))[0] === 1,
+    async () =>
+      (
+        await log.committedOffsets(
+          brokerGroup('eventyard-dispatcher', { namespace: 'ns', name: 'default' }),
+          TOPIC,
+        )
+      )[0] === 1,
     3000,
     'commit',
   );

@@ -1,6 +1,7 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import { Registry } from 'prom-client';
+import { brokerGroup } from '../src/broker-dispatcher.ts';
 import { createDispatcher } from '../src/index.ts';
 import {
   brokerYaml,
@@ -19,7 +20,8 @@ import {
 
 const TOPIC = 'eventyard-broker-ns-default';
 const RETRY_TOPIC = `${TOPIC}.retry`;
-const GROUP = 'eventyard-dispatcher';
+/** The consumer group of broker ns/default in the default dispatcher deployment. */
+const GROUP = brokerGroup('eventyard-dispatcher', { namespace: 'ns', name: 'default' });
 
 const never = () => new Promise<void>(() => {});
 
@@ -195,7 +197,11 @@ test('a broker that cannot be read is reported and does not stop the others', as
   const { log } = await openLog(t);
   // Another consumer of the same group holds broker a's topic.
   await log.ensureTopic({ name: 'eventyard-broker-ns-a', partitions: 1 });
-  const holder = await log.consume({ group: GROUP, topic: 'eventyard-broker-ns-a', onBatch: async () => {} });
+  const holder = await log.consume({
+    group: brokerGroup('eventyard-dispatcher', { namespace: 'ns', name: 'a' }),
+    topic: 'eventyard-broker-ns-a',
+    onBatch: async () => {},
+  });
   defer(t, () => holder.close());
   const subscriber = await startSubscriber(t);
   const dispatcher = createDispatcher({ log, registry: new Registry() });

@@ -1,5 +1,6 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
+import { brokerGroup } from '../src/broker-dispatcher.ts';
 import {
   brokerYaml,
   closedPortUrl,
@@ -265,7 +266,13 @@ test('a long backoff goes through the retry topic while other triggers keep deli
 
   // The main topic is committed past the event: it no longer holds anything back.
   await waitUntil(
-    async () => (await log.committedOffsets('eventyard-dispatcher', TOPIC))[0] === 21,
+    async () =>
+      (
+        await log.committedOffsets(
+          brokerGroup('eventyard-dispatcher', { namespace: 'ns', name: 'default' }),
+          TOPIC,
+        )
+      )[0] === 21,
     3000,
     'commit',
   );
@@ -275,7 +282,13 @@ test('a long backoff goes through the retry topic while other triggers keep deli
   assert.equal(retried!.headers['ce-type'], 'job');
   assert.equal(retried!.headers['ce-knativebrokerttl'], undefined);
   await waitUntil(
-    async () => (await log.committedOffsets('eventyard-dispatcher', RETRY_TOPIC))[0] === 1,
+    async () =>
+      (
+        await log.committedOffsets(
+          brokerGroup('eventyard-dispatcher', { namespace: 'ns', name: 'default' }),
+          RETRY_TOPIC,
+        )
+      )[0] === 1,
     3000,
     'retry commit',
   );
