@@ -1,0 +1,58 @@
+import assert from 'node:assert/strict';
+import { test } from 'node:test';
+import { parseSize, parseStartConfig } from '../src/index.ts';
+
+test('start flags have defaults, and each has an environment variable that a flag overrides', () => {
+  const defaults = parseStartConfig(['--config', 'x'], {});
+  assert.deepEqual(defaults, {
+    configPaths: ['x'],
+    port: 8080,
+    host: '0.0.0.0',
+    dataDir: '.eventyard',
+    role: 'all',
+    maxBodyBytes: 1024 * 1024,
+    logLevel: 'info',
+    kafkaBrokers: undefined,
+    topicTemplate: undefined,
+  });
+  const fromEnv = parseStartConfig([], {
+    EVENTYARD_CONFIG: 'a.yaml, b/',
+    EVENTYARD_PORT: '9000',
+    EVENTYARD_ROLE: 'dispatcher',
+    EVENTYARD_MAX_BODY: '256kb',
+    KAFKA_BROKERS: 'k1:9092, k2:9092',
+  });
+  assert.deepEqual(fromEnv.configPaths, ['a.yaml', 'b/']);
+  assert.equal(fromEnv.port, 9000);
+  assert.equal(fromEnv.role, 'dispatcher');
+  assert.equal(fromEnv.maxBodyBytes, 256 * 1024);
+  assert.deepEqual(fromEnv.kafkaBrokers, ['k1:9092', 'k2:9092']);
+  assert.equal(parseStartConfig(['--config', 'x', '--port', '7000'], { EVENTYARD_PORT: '9000' }).port, 7000);
+  assert.equal(parseStartConfig(['--config', 'x'], { KAFKA_BROKERS: '' }).kafkaBrokers, undefined);
+});
+
+test('bad values name the flag and what it takes', () => {
+  assert.throws(() => parseStartConfig([], {}), /--config PATH/);
+  assert.throws(
+    () => parseStartConfig(['--config', 'x', '--port', '80a'], {}),
+    /--port must be a number from 0 to 65535, got "80a"/,
+  );
+  assert.throws(() => parseStartConfig(['--config', 'x', '--port', '70000'], {}), /--port/);
+  assert.throws(
+    () => parseStartConfig(['--config', 'x', '--log-level', 'loud'], {}),
+    /--log-level must be one of/,
+  );
+  assert.throws(() => parseStartConfig(['--config', 'x', '--colour'], {}), /--colour/);
+  assert.throws(
+    () => parseStartConfig(['--config', 'x', '--max-body', 'lots'], {}),
+    /--max-body must be a size such as 512kb or 1mb, got "lots"/,
+  );
+});
+
+test('sizes are binary units', () => {
+  assert.equal(parseSize('1mb', '--max-body'), 1048576);
+  assert.equal(parseSize('512KB', '--max-body'), 524288);
+  assert.equal(parseSize('100', '--max-body'), 100);
+  assert.equal(parseSize('1.5mb', '--max-body'), 1572864);
+  assert.throws(() => parseSize('0', '--max-body'), /at least 1 byte/);
+});
