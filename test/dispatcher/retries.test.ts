@@ -145,4 +145,17 @@ test('retries, backoff, Retry-After, timeouts and dead letters as the delivery s
       assert.equal(lost.received.length, 2);
     },
   );
+
+  await t.test('dlq redrive gives the dead letter back to its trigger, once', async () => {
+    lost.respond((_r, _n, res) => res.writeHead(200).end());
+    const redrive = await runEventyard(['dlq', 'redrive', '--broker', 'default/default', '--url', broker.url]);
+    assert.equal(redrive.code, 0, redrive.stderr);
+    assert.match(redrive.stdout, /redriven 1 dead letter/);
+    const [again] = (await lost.waitFor(3)).slice(2);
+    assert.equal(again!.headers['ce-id'], 'lost-1');
+    assert.equal(again!.headers['ce-knativeerrorcode'], undefined, 'the failure extensions are gone');
+    assert.equal(again!.headers['ce-eventyardtrigger'], undefined);
+    const twice = await runEventyard(['dlq', 'redrive', '--broker', 'default/default', '--url', broker.url]);
+    assert.match(twice.stdout, /redriven 0 dead letter/);
+  });
 });

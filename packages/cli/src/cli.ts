@@ -2,6 +2,7 @@ import { isEventyardError } from '@eventyard/core';
 import { MATCH_USAGE, matchCommand } from './commands/match.ts';
 import { DLQ_USAGE, dlqCommand, TRIGGERS_USAGE, triggersCommand } from './commands/operator.ts';
 import { SEND_USAGE, sendCommand } from './commands/send.ts';
+import { SOURCE_USAGE, sourceCommand } from './commands/source.ts';
 import { startCommand } from './commands/start.ts';
 import { VALIDATE_USAGE, validateCommand } from './commands/validate.ts';
 import { START_USAGE } from './config.ts';
@@ -15,7 +16,8 @@ Commands:
   validate   check Broker/Trigger YAML and print every problem
   match      dry run: which triggers an event would be delivered to, and why not
   triggers   status of every trigger of a running broker
-  dlq list   dead letters of a broker, with reasons
+  dlq        list the dead letters of a broker, or redrive them to their trigger
+  source     run an event source: webhook (CRM webhooks to CloudEvents) or ping (cron)
 
 Run "eventyard <command> --help" for the options of a command.
 `;
@@ -38,6 +40,7 @@ const COMMANDS: Record<string, Command> = {
   match: { usage: MATCH_USAGE, run: (argv, io) => matchCommand(argv, io.out) },
   triggers: { usage: TRIGGERS_USAGE, run: (argv, io) => triggersCommand(argv, io.env, io.out) },
   dlq: { usage: DLQ_USAGE, run: (argv, io) => dlqCommand(argv, io.env, io.out) },
+  source: { usage: SOURCE_USAGE, run: (argv, io) => sourceCommand(argv, io) },
 };
 
 /** Runs one command line and returns the exit code; errors become messages, never stack traces. */

@@ -4,6 +4,7 @@ import {
   ERROR_CODE_EXTENSION,
   ERROR_DEST_EXTENSION,
   ERROR_EXTENSION,
+  redriveDeadLetters,
   TRIGGER_EXTENSION,
 } from '@eventyard/dispatcher';
 import type { EventLog } from '@eventyard/log';
@@ -88,6 +89,40 @@ export function registerOperatorApi(
       };
     },
   );
+
+  app.post<{ Params: { namespace: string; broker: string }; Body: { trigger?: string } | undefined }>(
+    `${OPERATOR_PREFIX}/namespaces/:namespace/brokers/:broker/deadletters/redrive`,
+    async (request, reply) => {
+      const { namespace, broker } = request.params;
+      const entry = options.contract().brokers.get(`${namespace}/${broker}`);
+      if (!entry) {
+        return reply.code(404).send({
+          code: 'EY_BROKER_NOT_FOUND',
+          message: `broker "${broker}" not found in namespace "${namespace}"`,
+        });
+      }
+      const trigger = parseBody(request.body).trigger;
+      if (trigger !== undefined && !options.contract().triggers.has(trigger)) {
+        return reply
+          .code(404)
+          .send({ code: 'EY_TRIGGER_NOT_FOUND', message: `trigger "${trigger}" not found` });
+      }
+      const result = await redriveDeadLetters(options.log, entry, trigger === undefined ? {} : { trigger });
+      return { broker: entry.key, ...(trigger === undefined ? {} : { trigger }), ...result };
+    },
+  );
+}
+
+/**
+ * The redrive body is optional JSON: `{ "trigger": "namespace/name" }`. It arrives as bytes where the
+ * ingress takes every media type raw, and parsed where fastify's JSON parser runs (dispatcher role).
+ */
+function parseBody(body: unknown): { trigger?: string } {
+  let parsed: unknown = body;
+  if (body instanceof Uint8Array)
+    parsed = body.length > 0 ? JSON.parse(Buffer.from(body).toString('utf8')) : {};
+  const trigger = (parsed as { trigger?: unknown } | undefined)?.trigger;
+  return typeof trigger === 'string' ? { trigger } : {};
 }
 
 function deadLetterView(record: StoredRecord): DeadLetterView {

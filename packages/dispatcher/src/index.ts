@@ -8,5 +8,6 @@ export {
   TRIGGER_EXTENSION,
 } from './dead-letter.ts';
 export { createDispatcher } from './dispatcher.ts';
+export { type RedriveResult, redriveDeadLetters, redriveGroup } from './redrive.ts';
 export { RETRY_ATTEMPT_HEADER, RETRY_DUE_HEADER, RETRY_TRIGGER_HEADER } from './retry-record.ts';
 export type * from './types.ts';

@@ -9,9 +9,12 @@ Prints every trigger of a running broker with its readiness, reason and subscrib
 `;
 
 export const DLQ_USAGE = `Usage: eventyard dlq list --broker NAMESPACE/NAME [--url http://localhost:8080] [--limit 100]
+       eventyard dlq redrive --broker NAMESPACE/NAME [--trigger NAMESPACE/NAME] [--url http://localhost:8080]
 
-Lists the events of a broker that could not be delivered nor given to a dead-letter sink, with the
-trigger, the attempts, the last status and why.
+list     the events of a broker that could not be delivered nor given to a dead-letter sink, with the
+         trigger, the attempts, the last status and why.
+redrive  gives every dead letter not redriven yet back to the trigger that gave up on it (or only
+         those of --trigger), which delivers it again with its whole retry policy.
 `;
 
 const URL_FLAG = { url: { type: 'string', short: 'u', env: 'EVENTYARD_URL' } } as const;
@@ -22,6 +25,18 @@ async function getJson<T>(base: string, path: string): Promise<T> {
   if (!response.ok)
     throw new Error(`${response.status} from ${base}: ${body.message ?? response.statusText}`);
   return body;
+}
+
+async function postJson<T>(base: string, path: string, body: unknown): Promise<T> {
+  const response = await fetch(new URL(path, base), {
+    method: 'POST',
+    headers: { 'content-type': 'application/json' },
+    body: JSON.stringify(body),
+  });
+  const parsed = (await response.json().catch(() => ({}))) as T & { message?: string };
+  if (!response.ok)
+    throw new Error(`${response.status} from ${base}: ${parsed.message ?? response.statusText}`);
+  return parsed;
 }
 
 /** Formats rows as aligned columns, like kubectl get. */
@@ -61,19 +76,40 @@ export async function dlqCommand(
   out: (line: string) => void,
 ): Promise<number> {
   const [verb, ...rest] = argv;
-  if (verb !== 'list') throw new UsageError(verb ? `unknown dlq verb "${verb}"` : 'give a verb: dlq list');
+  if (verb !== 'list' && verb !== 'redrive') {
+    throw new UsageError(verb ? `unknown dlq verb "${verb}"` : 'give a verb: dlq list or dlq redrive');
+  }
   const flags = parseFlags(
     rest,
-    { ...URL_FLAG, broker: { type: 'string', short: 'b' }, limit: { type: 'string' } },
+    {
+      ...URL_FLAG,
+      broker: { type: 'string', short: 'b' },
+      limit: { type: 'string' },
+      trigger: { type: 'string' },
+    },
     env,
   );
   const broker = flags.broker;
   if (!broker || !/^[^/]+\/[^/]+$/.test(broker)) throw new UsageError('--broker NAMESPACE/NAME is required');
   const [namespace, name] = broker.split('/') as [string, string];
   const base = flags.url ?? 'http://localhost:8080';
+  const brokerPath = `${OPERATOR_PREFIX}/namespaces/${encodeURIComponent(namespace)}/brokers/${encodeURIComponent(name)}`;
+  if (verb === 'redrive') {
+    if (flags.trigger !== undefined && !/^[^/]+\/[^/]+$/.test(flags.trigger)) {
+      throw new UsageError('--trigger must be NAMESPACE/NAME');
+    }
+    const result = await postJson<{ redriven: number; skipped: number }>(
+      base,
+      `${brokerPath}/deadletters/redrive`,
+      flags.trigger === undefined ? {} : { trigger: flags.trigger },
+    );
+    const left = result.skipped ? `; ${result.skipped} left (other triggers, or not CloudEvents)` : '';
+    out(`redriven ${result.redriven} dead letter(s) of broker ${broker}${left}`);
+    return EXIT_OK;
+  }
   const { deadLetters } = await getJson<{ deadLetters: DeadLetterView[] }>(
     base,
-    `${OPERATOR_PREFIX}/namespaces/${encodeURIComponent(namespace)}/brokers/${encodeURIComponent(name)}/deadletters?limit=${Number(flags.limit ?? 100)}`,
+    `${brokerPath}/deadletters?limit=${Number(flags.limit ?? 100)}`,
   );
   if (deadLetters.length === 0) {
     out(`no dead letters on broker ${broker}`);
