@@ -2,7 +2,6 @@ import { type ControlPlane, formatProblem, startFileControl } from '@eventyard/c
 import type { Contract } from '@eventyard/core';
 import { createDispatcher, type Dispatcher } from '@eventyard/dispatcher';
 import { createIngress, registerOpsRoutes } from '@eventyard/ingress';
-import type { EventLog } from '@eventyard/log';
 import Fastify, { type FastifyBaseLogger, type FastifyInstance, LogController } from 'fastify';
 import type { Logger } from 'pino';
 import { collectDefaultMetrics, Registry } from 'prom-client';

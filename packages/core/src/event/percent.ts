@@ -53,8 +53,8 @@ function hexValue(code: number): number {
 /**
  * Decode one header value into the attribute's string (§3.1.3.2): first undo an RFC 7230 §3.2.6
  * quoted-string (older senders quoted values with spaces), then one round of percent-decoding,
- * and the bytes must be valid UTF-8 (overlong forms such as `%C0%A0` are rejected). Returns
- * undefined when the value is not valid.
+ * and the bytes must be valid UTF-8 (overlong forms such as `%C0%A0` are rejected); a `%` not
+ * followed by two hex digits is taken literally. Returns undefined when the value is not valid.
  *
  * Node hands header values over as latin1, one char per byte, so a char U+0080-U+00FF is a raw
  * byte a lenient sender (e.g. `curl -H 'ce-subject: café'`) put on the wire: it is decoded as
@@ -84,7 +84,12 @@ export function decodeHeaderValue(value: string): string | undefined {
     if (code === 0x25) {
       const high = k + 2 < text.length ? hexValue(text.charCodeAt(k + 1)) : -1;
       const low = high === -1 ? -1 : hexValue(text.charCodeAt(k + 2));
-      if (low === -1) return undefined; // "%" not followed by two hex digits
+      if (low === -1) {
+        // A "%" that starts no escape is kept as it is, as Knative's broker (sdk-go) does: sdk-go
+        // senders put values such as "50% off" on the wire unescaped (cloudevents/sdk-go#1331).
+        bytes[n++] = 0x25;
+        continue;
+      }
       bytes[n++] = (high << 4) | low;
       k += 2;
     } else if (code < 0x100) {
