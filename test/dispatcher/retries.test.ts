@@ -148,7 +148,14 @@ test('retries, backoff, Retry-After, timeouts and dead letters as the delivery s
 
   await t.test('dlq redrive gives the dead letter back to its trigger, once', async () => {
     lost.respond((_r, _n, res) => res.writeHead(200).end());
-    const redrive = await runEventyard(['dlq', 'redrive', '--broker', 'default/default', '--url', broker.url]);
+    const redrive = await runEventyard([
+      'dlq',
+      'redrive',
+      '--broker',
+      'default/default',
+      '--url',
+      broker.url,
+    ]);
     assert.equal(redrive.code, 0, redrive.stderr);
     assert.match(redrive.stdout, /redriven 1 dead letter/);
     const [again] = (await lost.waitFor(3)).slice(2);

@@ -84,7 +84,10 @@ test('ordered delivery keeps order per partition key over 10,000 events while th
     // A retry repeats the same seq; a later event of the key must never come before an earlier one is done.
     if (seq < previous) {
       outOfOrder++;
-      if (examples.length < 5) examples.push(`#${i} ${key} seq ${seq} after ${previous}${done.has(seq) ? ' (already delivered: a redelivery)' : ''}`);
+      if (examples.length < 5)
+        examples.push(
+          `#${i} ${key} seq ${seq} after ${previous}${done.has(seq) ? ' (already delivered: a redelivery)' : ''}`,
+        );
     }
     if (answered[i] === 200) done.add(seq);
     lastSeq.set(key, Math.max(previous, seq));

@@ -85,7 +85,12 @@ test('binary: an invalid percent-encoding is a 400 naming the attribute', () => 
 });
 
 test('binary: a "%" that starts no escape is kept literally, as sdk-go senders write it', () => {
-  for (const [raw, decoded] of [['50%', '50%'], ['50% off', '50% off'], ['100%%20', '100% '], ['%zz', '%zz']]) {
+  for (const [raw, decoded] of [
+    ['50%', '50%'],
+    ['50% off', '50% off'],
+    ['100%%20', '100% '],
+    ['%zz', '%zz'],
+  ]) {
     const [event] = parseHttpRequest(binaryHeaders({ 'ce-subject': raw! }), new Uint8Array()).events;
     assert.equal(event?.attributes.subject, decoded, raw);
   }
