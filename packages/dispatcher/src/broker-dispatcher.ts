@@ -36,6 +36,14 @@ export function brokerGroup(group: string, broker: { namespace: string; name: st
   return `${group}.${broker.namespace}.${broker.name}`;
 }
 
+/**
+ * The retry topic is read by a group of its own: were it a second member of the main group, its
+ * joining would rebalance the main topic's consumer and re-deliver whatever was not committed yet.
+ */
+export function brokerRetryGroup(group: string, broker: { namespace: string; name: string }): string {
+  return `${brokerGroup(group, broker)}.retry`;
+}
+
 /** A retry read from the retry topic, waiting until due. */
 interface WaitingRetry {
   envelope: EventEnvelope;
@@ -109,7 +117,7 @@ export class BrokerDispatcher {
     this.#retry = new TopicReader({
       log: shared.log,
       logger: shared.logger,
-      group: brokerGroup(settings.group, broker),
+      group: brokerRetryGroup(settings.group, broker),
       topic: broker.retryTopic,
       maxBatchSize: settings.maxBatchSize,
       process: (record) => this.#processRetry(record),
@@ -384,9 +392,13 @@ export class BrokerDispatcher {
   async #measureLag(): Promise<void> {
     const { log, logger } = this.#context;
     const broker = this.#broker;
-    for (const topic of [broker.topic, broker.retryTopic]) {
+    const readers = [
+      { topic: broker.topic, group: brokerGroup(this.#settings.group, broker) },
+      { topic: broker.retryTopic, group: brokerRetryGroup(this.#settings.group, broker) },
+    ];
+    for (const { topic, group } of readers) {
       try {
-        const lag = await consumerLag(log, brokerGroup(this.#settings.group, this.#broker), topic);
+        const lag = await consumerLag(log, group, topic);
         if (!this.#stopping)
           this.#metrics.lag.set({ namespace: broker.namespace, broker: broker.name, topic }, lag);
       } catch (error) {

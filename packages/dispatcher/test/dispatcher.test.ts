@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import { Registry } from 'prom-client';
-import { brokerGroup } from '../src/broker-dispatcher.ts';
+import { brokerGroup, brokerRetryGroup } from '../src/broker-dispatcher.ts';
 import { createDispatcher } from '../src/index.ts';
 import {
   brokerYaml,
@@ -22,6 +22,7 @@ const TOPIC = 'eventyard-broker-ns-default';
 const RETRY_TOPIC = `${TOPIC}.retry`;
 /** The consumer group of broker ns/default in the default dispatcher deployment. */
 const GROUP = brokerGroup('eventyard-dispatcher', { namespace: 'ns', name: 'default' });
+const RETRY_GROUP = brokerRetryGroup('eventyard-dispatcher', { namespace: 'ns', name: 'default' });
 
 const never = () => new Promise<void>(() => {});
 
@@ -106,7 +107,7 @@ test('a retry waiting in the retry topic survives a restart', async (t) => {
   assert.ok(delivered!.at >= due - 5, 'not before it is due');
   assert.equal(failing.received.length, 1);
   await waitUntil(
-    async () => (await log.committedOffsets(GROUP, RETRY_TOPIC))[0] === 1,
+    async () => (await log.committedOffsets(RETRY_GROUP, RETRY_TOPIC))[0] === 1,
     3000,
     'retry commit',
   );
@@ -187,7 +188,7 @@ test('a retry whose trigger was removed is dead-lettered with the reason, not lo
   assert.match(letter!.attributes.eventyarderror!, /trigger ns\/jobs no longer exists/);
   assert.equal(failing.received.length, 1);
   await waitUntil(
-    async () => (await log.committedOffsets(GROUP, RETRY_TOPIC))[0] === 1,
+    async () => (await log.committedOffsets(RETRY_GROUP, RETRY_TOPIC))[0] === 1,
     3000,
     'retry commit',
   );

@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
-import { brokerGroup } from '../src/broker-dispatcher.ts';
+import { brokerGroup, brokerRetryGroup } from '../src/broker-dispatcher.ts';
 import {
   brokerYaml,
   closedPortUrl,
@@ -285,7 +285,7 @@ test('a long backoff goes through the retry topic while other triggers keep deli
     async () =>
       (
         await log.committedOffsets(
-          brokerGroup('eventyard-dispatcher', { namespace: 'ns', name: 'default' }),
+          brokerRetryGroup('eventyard-dispatcher', { namespace: 'ns', name: 'default' }),
           RETRY_TOPIC,
         )
       )[0] === 1,
