@@ -1,29 +1,13 @@
 import { type FSWatcher, watch } from 'node:fs';
 import { dirname } from 'node:path';
 import { buildContractWithProblems, type Contract, EventyardError, type Problem } from '@eventyard/core';
+import { contractSummary, sameEntries } from './contract-changes.ts';
 import { formatProblem } from './format.ts';
 import { loadPaths } from './load-paths.ts';
 import { sortProblems } from './sort-problems.ts';
 import type { ControlLogger, ControlPlane, FileControlOptions } from './types.ts';
 
 const DEFAULT_DEBOUNCE_MS = 100;
-
-/**
- * True when both contracts hold the very same entries. `buildContract` hands back the previous
- * entry object for anything unchanged, so identity is enough.
- */
-function sameEntries(a: Contract, b: Contract): boolean {
-  if (a.brokers.size !== b.brokers.size || a.triggers.size !== b.triggers.size) return false;
-  for (const [key, entry] of a.brokers) if (b.brokers.get(key) !== entry) return false;
-  for (const [key, entry] of a.triggers) if (b.triggers.get(key) !== entry) return false;
-  return true;
-}
-
-function summary(contract: Contract): string {
-  let ready = 0;
-  for (const trigger of contract.triggers.values()) if (trigger.status.ready) ready++;
-  return `generation ${contract.generation}: ${contract.brokers.size} broker(s), ${contract.triggers.size} trigger(s) (${ready} ready)`;
-}
 
 /**
  * Serves a Contract built from Broker and Trigger YAML/JSON files and folders. With `watch`, edits
@@ -51,7 +35,7 @@ export async function startFileControl(options: FileControlOptions): Promise<Con
   const first = buildContractWithProblems({ resources: resources(), topicTemplate });
   let current = first.contract;
   let problems = sortProblems([...fileProblems(), ...first.problems]);
-  logger.info(`eventyard control: ${summary(current)}`);
+  logger.info(`eventyard control: ${contractSummary(current)}`);
 
   const listeners = new Set<(contract: Contract) => void>();
   const watchers: FSWatcher[] = [];
@@ -91,7 +75,7 @@ export async function startFileControl(options: FileControlOptions): Promise<Con
     }
     if (sameEntries(build.contract, current)) return;
     current = build.contract;
-    logger.info(`eventyard control: ${summary(current)}`);
+    logger.info(`eventyard control: ${contractSummary(current)}`);
     for (const listener of listeners) {
       try {
         listener(current);

@@ -9,6 +9,7 @@ import {
   type TriggerEntry,
 } from '@eventyard/core';
 import { CustomObjectsApi, type KubeConfig } from '@kubernetes/client-node';
+import { contractSummary, sameEntries } from '../contract-changes.ts';
 import type { ControlLogger, ControlPlane } from '../types.ts';
 import { describeError, statusCode } from './api-errors.ts';
 import { loadKubeConfig, serverOf } from './kubeconfig.ts';
@@ -43,20 +44,6 @@ async function within(ms: number, promise: Promise<void> | undefined): Promise<v
   let timer: NodeJS.Timeout | undefined;
   await Promise.race([promise, new Promise((resolve) => (timer = setTimeout(resolve, ms)))]);
   clearTimeout(timer);
-}
-
-/** True when both contracts hold the very same entries (`buildContract` reuses unchanged ones). */
-function sameEntries(a: Contract, b: Contract): boolean {
-  if (a.brokers.size !== b.brokers.size || a.triggers.size !== b.triggers.size) return false;
-  for (const [key, entry] of a.brokers) if (b.brokers.get(key) !== entry) return false;
-  for (const [key, entry] of a.triggers) if (b.triggers.get(key) !== entry) return false;
-  return true;
-}
-
-function summary(contract: Contract): string {
-  let ready = 0;
-  for (const trigger of contract.triggers.values()) if (trigger.status.ready) ready++;
-  return `generation ${contract.generation}: ${contract.brokers.size} broker(s), ${contract.triggers.size} trigger(s) (${ready} ready)`;
 }
 
 function describeProblem(problem: Problem): string {
@@ -270,7 +257,7 @@ export async function runKubernetesControl(options: KubernetesControlOptions): P
     const next = build(current);
     if (!sameEntries(next, current)) {
       current = next;
-      logger.info(`eventyard control: ${summary(current)}`);
+      logger.info(`eventyard control: ${contractSummary(current)}`);
       for (const listener of listeners) {
         try {
           listener(current);
@@ -285,7 +272,7 @@ export async function runKubernetesControl(options: KubernetesControlOptions): P
   let current = build(undefined);
   built = true;
   for (const problem of problems) logger.warn(`eventyard control: ${describeProblem(problem)}`);
-  logger.info(`eventyard control: ${summary(current)}`);
+  logger.info(`eventyard control: ${contractSummary(current)}`);
 
   let resync: NodeJS.Timeout | undefined;
   if (options.writeStatus !== false) {
