@@ -75,7 +75,11 @@ export async function startEventyard(
     stderr: () => stderr,
     async stop() {
       if (child.exitCode === null && child.signalCode === null) child.kill('SIGTERM');
-      return exited;
+      // The process bounds its own shutdown; past that, kill it so a hang fails the test, not the run.
+      const timer = setTimeout(() => child.kill('SIGKILL'), 40000);
+      const code = await exited;
+      clearTimeout(timer);
+      return code;
     },
     async kill() {
       if (child.exitCode === null && child.signalCode === null) child.kill('SIGKILL');

@@ -17,6 +17,13 @@ export interface StartConfig {
   logLevel: LogLevel;
   kafkaBrokers: string[] | undefined;
   topicTemplate: string | undefined;
+  /** Resources come from the Kubernetes API (Broker and Trigger CRDs) instead of files. */
+  kubernetes: boolean;
+  /** Namespaces to watch in Kubernetes; empty = all. */
+  namespaces: string[];
+  kubeconfig: string | undefined;
+  /** Base URL of the ingress, for a Broker's `status.address.url`. */
+  ingressUrl: string | undefined;
 }
 
 /**
@@ -33,6 +40,11 @@ const START_OPTIONS = {
   'log-level': { type: 'string', env: 'EVENTYARD_LOG_LEVEL' },
   kafka: { type: 'string', env: 'KAFKA_BROKERS' },
   'topic-template': { type: 'string', env: 'EVENTYARD_TOPIC_TEMPLATE' },
+  kubernetes: { type: 'boolean', env: 'EVENTYARD_KUBERNETES' },
+  namespace: { type: 'string', multiple: true, env: 'EVENTYARD_NAMESPACES' },
+  // client-node reads KUBECONFIG itself when the flag is absent.
+  kubeconfig: { type: 'string' },
+  'ingress-url': { type: 'string', env: 'EVENTYARD_INGRESS_URL' },
 } as const;
 
 export const START_USAGE = `Usage: eventyard start [options]
@@ -49,13 +61,21 @@ Options (environment variable in brackets):
       --max-body SIZE      Largest request body, e.g. 512kb, 1mb (default 1mb)   [EVENTYARD_MAX_BODY]
       --log-level LEVEL    fatal|error|warn|info|debug|trace|silent (default info) [EVENTYARD_LOG_LEVEL]
       --topic-template T   Topic name per broker (default eventyard-broker-{namespace}-{name}) [EVENTYARD_TOPIC_TEMPLATE]
+      --kubernetes         Read Brokers and Triggers from the Kubernetes API instead of --config [EVENTYARD_KUBERNETES]
+      --namespace NS       With --kubernetes: a namespace to watch; repeatable (default all) [EVENTYARD_NAMESPACES]
+      --kubeconfig PATH    With --kubernetes: credentials (default $KUBECONFIG, ~/.kube/config, in-cluster)
+      --ingress-url URL    With --kubernetes: base URL reported in Broker status.address.url [EVENTYARD_INGRESS_URL]
 `;
 
 export function parseStartConfig(argv: string[], env: NodeJS.ProcessEnv): StartConfig {
   const values = parseFlags(argv, START_OPTIONS, env);
   const configPaths = values.config ?? [];
-  if (configPaths.length === 0)
-    throw new UsageError('no resources given: pass --config PATH (a YAML file or folder)');
+  const kubernetes = values.kubernetes === true;
+  if (configPaths.length === 0 && !kubernetes) {
+    throw new UsageError('no resources given: pass --config PATH (a YAML file or folder), or --kubernetes');
+  }
+  if (configPaths.length > 0 && kubernetes)
+    throw new UsageError('--config and --kubernetes exclude each other');
   const role = values.role ?? 'all';
   if (!ROLES.includes(role as Role))
     throw new UsageError(`--role must be one of ${ROLES.join(', ')}, got "${role}"`);
@@ -79,6 +99,10 @@ export function parseStartConfig(argv: string[], env: NodeJS.ProcessEnv): StartC
           .filter(Boolean)
       : undefined,
     topicTemplate: values['topic-template'],
+    kubernetes,
+    namespaces: values.namespace ?? [],
+    kubeconfig: values.kubeconfig,
+    ingressUrl: values['ingress-url'],
   };
 }
 
@@ -120,12 +144,13 @@ export function parseFlags<T extends Record<string, FlagSpec>>(
     if (values[name] !== undefined || !spec.env) continue;
     const fromEnv = env[spec.env];
     if (fromEnv === undefined || fromEnv === '') continue;
-    values[name] = spec.multiple
-      ? fromEnv
-          .split(',')
-          .map((v) => v.trim())
-          .filter(Boolean)
-      : fromEnv;
+    if (spec.type === 'boolean') values[name] = /^(1|true|yes)$/i.test(fromEnv);
+    else if (spec.multiple)
+      values[name] = fromEnv
+        .split(',')
+        .map((v) => v.trim())
+        .filter(Boolean);
+    else values[name] = fromEnv;
   }
   return { ...(values as FlagValues<T>), positionals: parsed.positionals };
 }

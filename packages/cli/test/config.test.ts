@@ -14,7 +14,15 @@ test('start flags have defaults, and each has an environment variable that a fla
     logLevel: 'info',
     kafkaBrokers: undefined,
     topicTemplate: undefined,
+    kubernetes: false,
+    namespaces: [],
+    kubeconfig: undefined,
+    ingressUrl: undefined,
   });
+  const kube = parseStartConfig(['--kubernetes', '--namespace', 'a', '--namespace', 'b'], {});
+  assert.equal(kube.kubernetes, true);
+  assert.deepEqual(kube.namespaces, ['a', 'b']);
+  assert.equal(parseStartConfig([], { EVENTYARD_KUBERNETES: 'true' }).kubernetes, true);
   const fromEnv = parseStartConfig([], {
     EVENTYARD_CONFIG: 'a.yaml, b/',
     EVENTYARD_PORT: '9000',
@@ -33,6 +41,7 @@ test('start flags have defaults, and each has an environment variable that a fla
 
 test('bad values name the flag and what it takes', () => {
   assert.throws(() => parseStartConfig([], {}), /--config PATH/);
+  assert.throws(() => parseStartConfig(['--config', 'x', '--kubernetes'], {}), /exclude each other/);
   assert.throws(
     () => parseStartConfig(['--config', 'x', '--port', '80a'], {}),
     /--port must be a number from 0 to 65535, got "80a"/,

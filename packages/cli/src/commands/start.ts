@@ -1,4 +1,9 @@
-import { type ControlPlane, formatProblem, startFileControl } from '@eventyard/control';
+import {
+  type ControlPlane,
+  formatProblem,
+  startFileControl,
+  startKubernetesControl,
+} from '@eventyard/control';
 import type { Contract } from '@eventyard/core';
 import { createDispatcher, type Dispatcher } from '@eventyard/dispatcher';
 import { createIngress, registerOpsRoutes } from '@eventyard/ingress';
@@ -9,6 +14,9 @@ import { parseStartConfig, type StartConfig } from '../config.ts';
 import { createLogger } from '../logger.ts';
 import { openLog } from '../open-log.ts';
 import { registerOperatorApi } from '../operator-api.ts';
+
+/** Under Kubernetes' default terminationGracePeriodSeconds (30 s). */
+const SHUTDOWN_TIMEOUT_MS = 25_000;
 
 /** A running broker process: what `eventyard start` wires together. */
 export interface RunningBroker {
@@ -27,6 +35,13 @@ export async function startCommand(argv: string[], env: NodeJS.ProcessEnv): Prom
       if (stopping) return;
       stopping = true;
       logger.info({ signal }, 'shutting down: no new requests, finishing appends');
+      // Bounded like Kubernetes' termination grace period: a shutdown that hangs (a log that does
+      // not answer) ends the process anyway; what was not committed is read again after a restart.
+      const deadline = setTimeout(() => {
+        logger.error({ timeoutMs: SHUTDOWN_TIMEOUT_MS }, 'shutdown did not finish in time; exiting');
+        process.exit(1);
+      }, SHUTDOWN_TIMEOUT_MS);
+      deadline.unref();
       broker.stop().then(resolve, (error: unknown) => {
         logger.error({ err: error }, 'shutdown failed');
         resolve();
@@ -57,12 +72,7 @@ export async function startBroker(config: StartConfig, logger: Logger): Promise<
   let app: FastifyInstance | undefined;
   let dispatcher: Dispatcher | undefined;
   try {
-    control = await startFileControl({
-      paths: config.configPaths,
-      watch: true,
-      ...(config.topicTemplate ? { topicTemplate: config.topicTemplate } : {}),
-      logger: childConsole(logger, 'control'),
-    });
+    control = await startControl(config, logger);
     for (const problem of control.problems())
       logger.warn({ problem: formatProblem(problem) }, 'resource problem');
     const registry = new Registry();
@@ -110,6 +120,26 @@ export async function startBroker(config: StartConfig, logger: Logger): Promise<
       await running.log.close();
     },
   };
+}
+
+/** Resources from the Kubernetes API (CRDs, status written back), or from files (watched). */
+function startControl(config: StartConfig, logger: Logger): Promise<ControlPlane> {
+  const topicTemplate = config.topicTemplate ? { topicTemplate: config.topicTemplate } : {};
+  if (config.kubernetes) {
+    return startKubernetesControl({
+      ...(config.kubeconfig ? { kubeconfig: config.kubeconfig } : {}),
+      ...(config.namespaces.length > 0 ? { namespaces: config.namespaces } : {}),
+      ...(config.ingressUrl ? { ingressUrl: config.ingressUrl } : {}),
+      ...topicTemplate,
+      logger: childConsole(logger, 'control'),
+    });
+  }
+  return startFileControl({
+    paths: config.configPaths,
+    watch: true,
+    ...topicTemplate,
+    logger: childConsole(logger, 'control'),
+  });
 }
 
 /**
