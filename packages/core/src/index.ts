@@ -6,4 +6,5 @@ export * from './errors.ts';
 export * from './event/index.ts';
 export * from './filter/index.ts';
 export * from './resources/index.ts';
+export * from './schema-errors.ts';
 export type * from './types.ts';

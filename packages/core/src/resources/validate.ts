@@ -1,4 +1,11 @@
-import { Ajv, type ErrorObject, type ValidateFunction } from 'ajv';
+import type { ErrorObject, ValidateFunction } from 'ajv';
+import {
+  describeSchemaError,
+  escapePointerToken,
+  type FieldProblem,
+  readPointer,
+  schemaAjv,
+} from '../schema-errors.ts';
 import { DURATION_MESSAGE, ISO_DURATION_PATTERN, parseIsoDuration } from './duration.ts';
 import {
   brokerSchema,
@@ -11,11 +18,7 @@ import {
 } from './schema.ts';
 import { type Broker, KNATIVE_API_VERSION, type Trigger } from './types.ts';
 
-/** One thing wrong with a document: the JSON pointer of the field and the reason. */
-export interface FieldProblem {
-  path: string;
-  message: string;
-}
+export type { FieldProblem };
 
 export interface ValidationResult {
   /** The resource with defaults applied (namespace "default", `status` dropped); undefined when invalid. */
@@ -25,36 +28,9 @@ export interface ValidationResult {
 
 export const DEFAULT_NAMESPACE = 'default';
 
-// Compiled once, when the module loads; `allErrors` so one pass names every problem. Messages are
-// ours (see `describe`) and validation runs only when resources load, so ajv skips generating its
-// messages and optimising the code, which makes loading this module faster.
-const ajv = new Ajv({
-  allErrors: true,
-  strict: true,
-  strictRequired: false,
-  strictTypes: false,
-  messages: false,
-  code: { optimize: false },
-});
 const validators: Record<'Broker' | 'Trigger', { schema: JsonSchema; validate: ValidateFunction }> = {
-  Broker: { schema: brokerSchema, validate: ajv.compile(brokerSchema) },
-  Trigger: { schema: triggerSchema, validate: ajv.compile(triggerSchema) },
-};
-
-const PATTERN_MESSAGES: Record<string, string> = {
-  [DNS_LABEL_PATTERN]:
-    'must be a DNS-1123 label: at most 63 lowercase letters, digits and "-", starting and ending with a letter or digit',
-  [ISO_DURATION_PATTERN]: DURATION_MESSAGE,
-  [KAFKA_TOPIC_PATTERN]: 'must be a Kafka topic name: at most 249 letters, digits, ".", "_" and "-"',
-};
-
-const TYPE_NAMES: Record<string, string> = {
-  string: 'a string',
-  integer: 'an integer',
-  number: 'a number',
-  boolean: 'true or false',
-  object: 'a mapping',
-  array: 'a list',
+  Broker: { schema: brokerSchema, validate: schemaAjv.compile(brokerSchema) },
+  Trigger: { schema: triggerSchema, validate: schemaAjv.compile(triggerSchema) },
 };
 
 /** A `filters[]` object, at any depth the schema unrolls. */
@@ -62,25 +38,6 @@ const FILTER_NODE =
   /^#\/properties\/spec\/properties\/filters\/items(?:\/properties\/(?:all\/items|any\/items|not))*$/;
 const DURATION_SHAPE = new RegExp(ISO_DURATION_PATTERN);
 const DIALECT_LIST = `${FILTER_DIALECTS.slice(0, -1).join(', ')} or ${FILTER_DIALECTS.at(-1)}`;
-
-function unescapePointerToken(token: string): string {
-  return token.replaceAll('~1', '/').replaceAll('~0', '~');
-}
-
-function escapePointerToken(token: string): string {
-  return token.replaceAll('~', '~0').replaceAll('/', '~1');
-}
-
-/** Reads a JSON pointer (`/a/0/b`, or a schema path `#/a/b`) out of a value. */
-function at(root: unknown, pointer: string): unknown {
-  const tokens = pointer.replace(/^#/, '').split('/').slice(1);
-  let node: unknown = root;
-  for (const token of tokens) {
-    if (node === null || typeof node !== 'object') return undefined;
-    node = (node as Record<string, unknown>)[unescapePointerToken(token)];
-  }
-  return node;
-}
 
 function isObject(value: unknown): value is Record<string, unknown> {
   return typeof value === 'object' && value !== null && !Array.isArray(value);
@@ -120,7 +77,9 @@ function describe(error: ErrorObject, document: unknown, schema: JsonSchema): Fi
       if (isFilter) {
         return { path: fieldPath, message: `unknown filter dialect "${field}"; use one of ${DIALECT_LIST}` };
       }
-      const known = Object.keys((at(schema, `${parentSchemaPath}/properties`) as object | undefined) ?? {});
+      const known = Object.keys(
+        (readPointer(schema, `${parentSchemaPath}/properties`) as object | undefined) ?? {},
+      );
       return {
         path: fieldPath,
         message:
@@ -131,7 +90,7 @@ function describe(error: ErrorObject, document: unknown, schema: JsonSchema): Fi
     }
     case 'oneOf': {
       if (!isFilter) return { path, message: `is invalid (${error.keyword})` };
-      const value = at(document, path);
+      const value = readPointer(document, path);
       // Not an object: the type error says so.
       if (!isObject(value)) return undefined;
       const dialects = dialectsIn(value);
@@ -154,34 +113,8 @@ function describe(error: ErrorObject, document: unknown, schema: JsonSchema): Fi
         message: 'is required',
       };
     }
-    case 'type': {
-      const expected = String(error.params.type);
-      const value = at(document, path);
-      const hint =
-        expected === 'string' && (typeof value === 'number' || typeof value === 'boolean')
-          ? ' (quote the value)'
-          : '';
-      return { path, message: `must be ${TYPE_NAMES[expected] ?? expected}${hint}` };
-    }
-    case 'enum': {
-      const allowed = (error.params.allowedValues as unknown[]).map(String);
-      return {
-        path,
-        message:
-          allowed.length === 1
-            ? `must be ${allowed[0]}`
-            : `must be ${allowed.slice(0, -1).join(', ')} or ${allowed.at(-1)}`,
-      };
-    }
-    case 'pattern':
-      return {
-        path,
-        message: PATTERN_MESSAGES[String(error.params.pattern)] ?? `must match ${error.params.pattern}`,
-      };
-    case 'minimum':
-      return { path, message: `must be at least ${error.params.limit}` };
     default:
-      return { path, message: `is invalid (${error.keyword})` };
+      return describeSchemaError(error, document, schema);
   }
 }
 
