@@ -1,6 +1,9 @@
 import { type ParseArgsConfig, parseArgs } from 'node:util';
 import { UsageError } from './errors.ts';
 
+export type KafkaClient = 'kafkajs' | 'platformatic';
+const KAFKA_CLIENTS: readonly KafkaClient[] = ['kafkajs', 'platformatic'];
+
 export type Role = 'all' | 'ingress' | 'dispatcher';
 const ROLES: readonly Role[] = ['all', 'ingress', 'dispatcher'];
 const LOG_LEVELS = ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'] as const;
@@ -16,6 +19,8 @@ export interface StartConfig {
   maxBodyBytes: number;
   logLevel: LogLevel;
   kafkaBrokers: string[] | undefined;
+  /** The Kafka client appends go through. */
+  kafkaClient: KafkaClient;
   topicTemplate: string | undefined;
   /** Resources come from the Kubernetes API (Broker and Trigger CRDs) instead of files. */
   kubernetes: boolean;
@@ -39,6 +44,7 @@ const START_OPTIONS = {
   'max-body': { type: 'string', env: 'EVENTYARD_MAX_BODY' },
   'log-level': { type: 'string', env: 'EVENTYARD_LOG_LEVEL' },
   kafka: { type: 'string', env: 'KAFKA_BROKERS' },
+  'kafka-client': { type: 'string', env: 'EVENTYARD_KAFKA_CLIENT' },
   'topic-template': { type: 'string', env: 'EVENTYARD_TOPIC_TEMPLATE' },
   kubernetes: { type: 'boolean', env: 'EVENTYARD_KUBERNETES' },
   namespace: { type: 'string', multiple: true, env: 'EVENTYARD_NAMESPACES' },
@@ -57,6 +63,7 @@ Options (environment variable in brackets):
       --host ADDR          Address to listen on (default 0.0.0.0)                [EVENTYARD_HOST]
       --data-dir DIR       Embedded log directory (default .eventyard)           [EVENTYARD_DATA_DIR]
       --kafka BROKERS      Kafka bootstrap servers (host:port,...): use Kafka    [KAFKA_BROKERS]
+      --kafka-client NAME  platformatic | kafkajs: the Kafka producer (default platformatic) [EVENTYARD_KAFKA_CLIENT]
       --role ROLE          all | ingress | dispatcher (default all)              [EVENTYARD_ROLE]
       --max-body SIZE      Largest request body, e.g. 512kb, 1mb (default 1mb)   [EVENTYARD_MAX_BODY]
       --log-level LEVEL    fatal|error|warn|info|debug|trace|silent (default info) [EVENTYARD_LOG_LEVEL]
@@ -84,6 +91,10 @@ export function parseStartConfig(argv: string[], env: NodeJS.ProcessEnv): StartC
     throw new UsageError(`--log-level must be one of ${LOG_LEVELS.join(', ')}, got "${logLevel}"`);
   }
   const kafka = values.kafka?.trim();
+  const kafkaClient = values['kafka-client'] ?? 'platformatic';
+  if (!KAFKA_CLIENTS.includes(kafkaClient as KafkaClient)) {
+    throw new UsageError(`--kafka-client must be one of ${KAFKA_CLIENTS.join(', ')}, got "${kafkaClient}"`);
+  }
   return {
     configPaths,
     port: parsePort(values.port ?? '8080'),
@@ -98,6 +109,7 @@ export function parseStartConfig(argv: string[], env: NodeJS.ProcessEnv): StartC
           .map((b) => b.trim())
           .filter(Boolean)
       : undefined,
+    kafkaClient: kafkaClient as KafkaClient,
     topicTemplate: values['topic-template'],
     kubernetes,
     namespaces: values.namespace ?? [],

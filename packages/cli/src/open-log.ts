@@ -8,7 +8,11 @@ import type { StartConfig } from './config.ts';
 /** `--kafka` selects the Kafka log; otherwise the embedded durable log in `--data-dir`. */
 export async function openLog(config: StartConfig, logger: Logger): Promise<EventLog> {
   if (config.kafkaBrokers) {
-    return openKafkaLog({ brokers: config.kafkaBrokers, logger: logger.child({ component: 'kafka' }) });
+    return openKafkaLog({
+      brokers: config.kafkaBrokers,
+      client: config.kafkaClient,
+      logger: logger.child({ component: 'kafka' }),
+    });
   }
   const dir = resolve(config.dataDir);
   try {

@@ -13,6 +13,7 @@ test('start flags have defaults, and each has an environment variable that a fla
     maxBodyBytes: 1024 * 1024,
     logLevel: 'info',
     kafkaBrokers: undefined,
+    kafkaClient: 'platformatic',
     topicTemplate: undefined,
     kubernetes: false,
     namespaces: [],
@@ -37,10 +38,21 @@ test('start flags have defaults, and each has an environment variable that a fla
   assert.deepEqual(fromEnv.kafkaBrokers, ['k1:9092', 'k2:9092']);
   assert.equal(parseStartConfig(['--config', 'x', '--port', '7000'], { EVENTYARD_PORT: '9000' }).port, 7000);
   assert.equal(parseStartConfig(['--config', 'x'], { KAFKA_BROKERS: '' }).kafkaBrokers, undefined);
+  assert.equal(
+    parseStartConfig(['--config', 'x'], { EVENTYARD_KAFKA_CLIENT: 'kafkajs' }).kafkaClient,
+    'kafkajs',
+  );
+  assert.equal(
+    parseStartConfig(['--config', 'x', '--kafka-client', 'platformatic'], {
+      EVENTYARD_KAFKA_CLIENT: 'kafkajs',
+    }).kafkaClient,
+    'platformatic',
+  );
 });
 
 test('bad values name the flag and what it takes', () => {
   assert.throws(() => parseStartConfig([], {}), /--config PATH/);
+  assert.throws(() => parseStartConfig(['--config', 'x', '--kubernetes'], {}), /exclude each other/);
   assert.throws(() => parseStartConfig(['--config', 'x', '--kubernetes'], {}), /exclude each other/);
   assert.throws(
     () => parseStartConfig(['--config', 'x', '--port', '80a'], {}),
@@ -52,6 +64,10 @@ test('bad values name the flag and what it takes', () => {
     /--log-level must be one of/,
   );
   assert.throws(() => parseStartConfig(['--config', 'x', '--colour'], {}), /--colour/);
+  assert.throws(
+    () => parseStartConfig(['--config', 'x', '--kafka-client', 'rdkafka'], {}),
+    /--kafka-client must be one of kafkajs, platformatic, got "rdkafka"/,
+  );
   assert.throws(
     () => parseStartConfig(['--config', 'x', '--max-body', 'lots'], {}),
     /--max-body must be a size such as 512kb or 1mb, got "lots"/,

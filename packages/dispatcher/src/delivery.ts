@@ -57,8 +57,19 @@ export async function sendAttempt(
   stop: AbortSignal,
 ): Promise<AttemptResult> {
   if (stop.aborted) return { kind: 'aborted' };
-  const timeout = AbortSignal.timeout(timeoutMs);
-  const signal = AbortSignal.any([stop, timeout]);
+  // One controller per attempt, aborted by a timer that is cleared as soon as the attempt ends,
+  // or by `stop`. Not AbortSignal.timeout + AbortSignal.any: their timer and signals lived for the
+  // whole timeout (30 s by default) after every attempt, and each composite signal left weak
+  // references on the long-lived `stop` signal; at 1,000 attempts/s that held ~40,000 timers and
+  // signals and grew the heap for minutes (bench/RESULTS.md, benchmark 7).
+  const controller = new AbortController();
+  let timedOut = false;
+  const timer = setTimeout(() => {
+    timedOut = true;
+    controller.abort();
+  }, timeoutMs);
+  const onStop = () => controller.abort();
+  stop.addEventListener('abort', onStop, { once: true });
   try {
     const response = await http.request({
       origin: target.origin,
@@ -66,15 +77,18 @@ export async function sendAttempt(
       method: 'POST',
       headers: message.headers,
       body: message.body ?? null,
-      signal,
+      signal: controller.signal,
     });
     const ok = response.statusCode >= 200 && response.statusCode < 300;
     const { body, truncated } = await readBody(response.body, ok ? MAX_REPLY_BYTES : ERROR_BODY_BYTES);
     return { kind: 'response', status: response.statusCode, headers: response.headers, body, truncated };
   } catch (error) {
     if (stop.aborted) return { kind: 'aborted' };
-    if (timeout.aborted) return { kind: 'timeout', message: `no answer within ${timeoutMs} ms` };
+    if (timedOut) return { kind: 'timeout', message: `no answer within ${timeoutMs} ms` };
     return { kind: 'network', message: describeError(error) };
+  } finally {
+    clearTimeout(timer);
+    stop.removeEventListener('abort', onStop);
   }
 }
 

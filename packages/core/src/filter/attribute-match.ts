@@ -60,6 +60,22 @@ export class AttributeMatchNode implements FilterNode {
     return value === '' ? undefined : value;
   }
 
+  /**
+   * The name/value pairs this filter requires exactly (none for prefix and suffix), leaving out
+   * the names whose value is derived from another attribute (`schemaurl`, `datamediatype`).
+   */
+  exactEntries(): Array<[string, string]> {
+    if (this.#dialect !== 'exact' && this.#dialect !== 'attributes') return [];
+    const out: Array<[string, string]> = [];
+    for (let i = 0; i < this.#names.length; i++) {
+      const value = this.#values[i] as string;
+      if (value !== '' && this.#kinds[i] === PLAIN && this.#keys[i] === this.#names[i]) {
+        out.push([this.#names[i] as string, value]);
+      }
+    }
+    return out;
+  }
+
   evaluate(input: FilterInput): Outcome {
     const attributes = input.event.attributes;
     const keys = this.#keys;

@@ -70,15 +70,36 @@ function summaryOf(error: unknown): string {
   return String(error);
 }
 
-class CelNode implements FilterNode {
+export class CelNode implements FilterNode {
   readonly label: string;
   readonly needsData: boolean;
   readonly #program: ParseResult;
+  readonly #required: ReadonlyMap<string, string>;
 
-  constructor(label: string, program: ParseResult, needsData: boolean) {
+  constructor(
+    label: string,
+    program: ParseResult,
+    needsData: boolean,
+    required: ReadonlyMap<string, string>,
+  ) {
     this.label = label;
     this.#program = program;
     this.needsData = needsData;
+    this.#required = required;
+  }
+
+  /**
+   * The value `attribute` must have for the expression to be true, when the expression is a
+   * conjunction with a term `event.<attribute> == '<literal>'` (or `ce.…`, either side): so the
+   * trigger index can file a CEL-only trigger under its type and skip it for every other type.
+   */
+  exactValueOf(attribute: string): string | undefined {
+    return this.#required.get(attribute);
+  }
+
+  /** Every `event.<attribute> == '<literal>'` term of the top-level conjunction. */
+  exactEntries(): Array<[string, string]> {
+    return [...this.#required];
   }
 
   evaluate(input: FilterInput): Outcome {
@@ -148,7 +169,48 @@ export function compileCel(expression: unknown, label: string, path: string): Fi
     program = environment.parse(source);
     program.check();
   }
-  return new CelNode(label, program, analysis.needsData);
+  const required = new Map<string, string>();
+  requiredEqualities(parsed.ast, required);
+  return new CelNode(label, program, analysis.needsData, required);
+}
+
+/**
+ * Collects `event.<attr> == '<literal>'` terms of the top-level `&&` chain of `node`. Each one
+ * must hold for the whole expression to be true: if it is false, `&&` is false (CEL's `&&` is
+ * false as soon as one side is false, even when the other side is an error). A term that appears
+ * twice with different values cannot hold; the first is kept, which only means the trigger is
+ * filed under a value it would not match either.
+ */
+function requiredEqualities(node: ASTNode, into: Map<string, string>): void {
+  if (node.op === '&&') {
+    for (const child of node.args as ASTNode[]) requiredEqualities(child, into);
+    return;
+  }
+  if (node.op !== '==') return;
+  const [left, right] = node.args as [ASTNode, ASTNode];
+  const attribute = attributeSelected(left) ?? attributeSelected(right);
+  const literal = stringLiteral(right) ?? stringLiteral(left);
+  // `event.time` is a timestamp and `event.data` the parsed data, not the attribute strings.
+  if (attribute === undefined || attribute === 'time' || attribute === 'data') return;
+  if (literal !== undefined && !into.has(attribute)) into.set(attribute, literal);
+}
+
+/** `event.type`, `ce.type` or `event['type']` (not the optional forms): the attribute's name. */
+function attributeSelected(node: ASTNode): string | undefined {
+  if (node.op === '.') {
+    const [target, field] = node.args as [ASTNode, string];
+    return target.op === 'id' && (target.args === 'event' || target.args === 'ce') ? field : undefined;
+  }
+  if (node.op === '[]') {
+    const [target, key] = node.args as [ASTNode, ASTNode];
+    if (target.op !== 'id' || (target.args !== 'event' && target.args !== 'ce')) return undefined;
+    return stringLiteral(key);
+  }
+  return undefined;
+}
+
+function stringLiteral(node: ASTNode): string | undefined {
+  return node.op === 'value' && typeof node.args === 'string' ? node.args : undefined;
 }
 
 interface Scope {

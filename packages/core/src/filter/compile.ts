@@ -1,6 +1,6 @@
 import type { SubscriptionsApiFilter, TriggerSpec } from '../resources/types.ts';
 import { type AttributeDialect, AttributeMatchNode } from './attribute-match.ts';
-import { compileCel } from './cel.ts';
+import { CelNode, compileCel } from './cel.ts';
 import { invalidFilter } from './errors.ts';
 import { AllNode, AnyNode, NoFilterNode, NotNode } from './logic.ts';
 import { ERROR, FAIL, type FilterNode } from './node.ts';
@@ -138,10 +138,11 @@ function compileObject(label: string, path: string, filter: unknown): FilterNode
 
 /**
  * The exact value that every matching event must have for `attribute`, read from the parts of
- * the filter that must all pass: the top-level list, `all`, and attribute matches within them.
+ * the filter that must all pass: the top-level list, `all`, and attribute matches and CEL
+ * conjunctions (`event.type == '…' && …`) within them.
  */
 function requiredValue(node: FilterNode, attribute: string): string | undefined {
-  if (node instanceof AttributeMatchNode) return node.exactValueOf(attribute);
+  if (node instanceof AttributeMatchNode || node instanceof CelNode) return node.exactValueOf(attribute);
   if (node instanceof AllNode) {
     for (const child of node.children) {
       const value = requiredValue(child, attribute);
@@ -151,10 +152,22 @@ function requiredValue(node: FilterNode, attribute: string): string | undefined 
   return undefined;
 }
 
+/** Every exact attribute value the filter requires (see `requiredValue`); the first one found wins. */
+function requiredValues(node: FilterNode, into: Map<string, string>): void {
+  if (node instanceof AttributeMatchNode || node instanceof CelNode) {
+    for (const [name, value] of node.exactEntries()) if (!into.has(name)) into.set(name, value);
+  } else if (node instanceof AllNode) {
+    for (const child of node.children) requiredValues(child, into);
+  }
+}
+
+const NO_ATTRIBUTES: ReadonlyMap<string, string> = new Map();
+
 class TriggerFilter implements CompiledFilter {
   readonly needsData: boolean;
   readonly exactType: string | undefined;
   readonly exactSource: string | undefined;
+  readonly exactAttributes: ReadonlyMap<string, string>;
   readonly #root: FilterNode;
 
   constructor(root: FilterNode) {
@@ -162,6 +175,9 @@ class TriggerFilter implements CompiledFilter {
     this.needsData = root.needsData;
     this.exactType = requiredValue(root, 'type');
     this.exactSource = requiredValue(root, 'source');
+    const attributes = new Map<string, string>();
+    requiredValues(root, attributes);
+    this.exactAttributes = attributes.size === 0 ? NO_ATTRIBUTES : attributes;
   }
 
   evaluate(input: FilterInput): FilterResult {

@@ -76,13 +76,25 @@ function parseJsonData(event: CloudEvent): unknown {
 }
 
 function buildActivation(input: FilterInput): Record<string, unknown> {
-  // A plain object (CEL maps are plain objects in cel-js); getters keep `data` lazy.
-  const event: Record<string, unknown> = { ...input.event.attributes };
-  delete event.time;
+  // Plain objects (CEL maps are plain objects in cel-js) built with their accessors in the literal:
+  // `delete` and `Object.defineProperty` would turn them into slow dictionary-mode objects, and this
+  // runs for every event some CEL filter sees. The getters keep `data` lazy.
+  const event: Record<string, unknown> = {
+    get data() {
+      return input.data();
+    },
+  };
+  const attributes = input.event.attributes;
+  for (const name in attributes) {
+    if (name !== 'time' && name !== 'data' && Object.hasOwn(attributes, name)) event[name] = attributes[name];
+  }
   const time = input.time();
   if (time !== undefined) event.time = time;
-  Object.defineProperty(event, 'data', { get: () => input.data(), enumerable: true });
-  const activation: Record<string, unknown> = { event, ce: event };
-  Object.defineProperty(activation, 'data', { get: () => input.data(), enumerable: true });
-  return activation;
+  return {
+    event,
+    ce: event,
+    get data() {
+      return input.data();
+    },
+  };
 }

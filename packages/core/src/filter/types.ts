@@ -36,6 +36,14 @@ export interface CompiledFilter {
    */
   readonly exactType: string | undefined;
   readonly exactSource: string | undefined;
+  /**
+   * Every exact value a matching event must have, by attribute name (`type` and `source` among
+   * them), read from `exact` filters and `event.<name> == '<literal>'` CEL conjunctions, so the
+   * index can also skip a trigger whose subject or extension differs. It promises nothing for an
+   * event that lacks the attribute (a CEL expression may then be an error, which is counted), so
+   * such events are still evaluated. Optional: filters built elsewhere may leave it out.
+   */
+  readonly exactAttributes?: ReadonlyMap<string, string>;
   evaluate(input: FilterInput): FilterResult;
   /**
    * For `eventyard match`: why `input` does not match (the first failing filter, e.g.

@@ -1,3 +1,3 @@
 // The Kafka implementation of EventLog.
 export { openKafkaLog } from './log.ts';
-export type { KafkaConsumerSettings, KafkaLogLogger, KafkaLogOptions } from './types.ts';
+export type { KafkaClientName, KafkaConsumerSettings, KafkaLogLogger, KafkaLogOptions } from './types.ts';

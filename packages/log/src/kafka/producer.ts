@@ -40,7 +40,17 @@ export interface AppenderHost {
   onUnknownTopic(topic: string): void;
 }
 
-export class Appender {
+/** What the log appends through: this kafkajs Appender, or the @platformatic/kafka one. */
+export interface RecordAppender {
+  /** Appends within `timeoutMs`; rejects with EY_LOG_UNAVAILABLE after it. */
+  append(topic: string, records: LogRecord[], timeoutMs: number): Promise<AppendResult[]>;
+  /** Resolves once the producer is connected; rejects when Kafka cannot be reached. */
+  connected(): Promise<unknown>;
+  /** Lets queued and in-flight appends finish (each within its own deadline), then disconnects. */
+  close(): Promise<void>;
+}
+
+export class Appender implements RecordAppender {
   private readonly host: AppenderHost;
   private readonly queue: PendingAppend[] = [];
   private sending = false;

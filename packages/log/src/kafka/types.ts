@@ -30,9 +30,17 @@ export interface KafkaConsumerSettings {
   maxWaitTimeMs?: number;
 }
 
+/** The Kafka client appends go through (consuming, offsets and topics use kafkajs either way). */
+export type KafkaClientName = 'kafkajs' | 'platformatic';
+
 export interface KafkaLogOptions {
   /** Bootstrap servers, `host:port`. */
   brokers: string[];
+  /**
+   * The producer client: `platformatic` (@platformatic/kafka, the default) or `kafkajs`. Both keep
+   * the same append contract (idempotent, acks=all, Kafka's partitioner, one request in flight).
+   */
+  client?: KafkaClientName;
   /** Kafka client id (broker logs, quotas). Default 'eventyard'. */
   clientId?: string;
   /**

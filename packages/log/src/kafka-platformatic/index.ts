@@ -1,0 +1,2 @@
+// Appends through @platformatic/kafka, selectable in the Kafka log with `client: 'platformatic'`.
+export { PlatformaticAppender } from './appender.ts';
