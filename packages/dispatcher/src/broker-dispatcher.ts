@@ -29,18 +29,20 @@ export interface BrokerDispatcherSettings {
 
 /**
  * The consumer group of one broker in one dispatcher deployment (DESIGN.md: one group per broker
- * per deployment). A group per broker keeps brokers apart on Kafka: a process joining or leaving for
- * one broker never rebalances, and so never re-delivers, another broker's partitions.
+ * per deployment), named after the broker's topic, which is unique in its Kafka cluster. A group per
+ * broker keeps brokers apart: a process joining or leaving for one broker never rebalances, and so
+ * never re-delivers, another broker's partitions, even when two deployments use the same broker
+ * names with different topic templates on one Kafka.
  */
-export function brokerGroup(group: string, broker: { namespace: string; name: string }): string {
-  return `${group}.${broker.namespace}.${broker.name}`;
+export function brokerGroup(group: string, broker: { topic: string }): string {
+  return `${group}.${broker.topic}`;
 }
 
 /**
  * The retry topic is read by a group of its own: were it a second member of the main group, its
  * joining would rebalance the main topic's consumer and re-deliver whatever was not committed yet.
  */
-export function brokerRetryGroup(group: string, broker: { namespace: string; name: string }): string {
+export function brokerRetryGroup(group: string, broker: { topic: string }): string {
   return `${brokerGroup(group, broker)}.retry`;
 }
 

@@ -17,7 +17,7 @@ import {
 
 const TOPIC = 'eventyard-broker-ns-default';
 /** The consumer group of broker ns/default in the default dispatcher deployment. */
-const GROUP = brokerGroup('eventyard-dispatcher', { namespace: 'ns', name: 'default' });
+const GROUP = brokerGroup('eventyard-dispatcher', { topic: 'eventyard-broker-ns-default' });
 
 test('a full trigger queue pauses the partition: memory stays bounded, the backlog waits in the log', async (t) => {
   const { log } = await openLog(t);

@@ -117,7 +117,7 @@ test('when the sink is down too, the event goes to the broker dead-letter topic:
     async () =>
       (
         await log.committedOffsets(
-          brokerGroup('eventyard-dispatcher', { namespace: 'ns', name: 'default' }),
+          brokerGroup('eventyard-dispatcher', { topic: 'eventyard-broker-ns-default' }),
           TOPIC,
         )
       )[0] === 1,

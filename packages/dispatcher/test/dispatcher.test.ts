@@ -21,8 +21,8 @@ import {
 const TOPIC = 'eventyard-broker-ns-default';
 const RETRY_TOPIC = `${TOPIC}.retry`;
 /** The consumer group of broker ns/default in the default dispatcher deployment. */
-const GROUP = brokerGroup('eventyard-dispatcher', { namespace: 'ns', name: 'default' });
-const RETRY_GROUP = brokerRetryGroup('eventyard-dispatcher', { namespace: 'ns', name: 'default' });
+const GROUP = brokerGroup('eventyard-dispatcher', { topic: 'eventyard-broker-ns-default' });
+const RETRY_GROUP = brokerRetryGroup('eventyard-dispatcher', { topic: 'eventyard-broker-ns-default' });
 
 const never = () => new Promise<void>(() => {});
 
@@ -199,7 +199,7 @@ test('a broker that cannot be read is reported and does not stop the others', as
   // Another consumer of the same group holds broker a's topic.
   await log.ensureTopic({ name: 'eventyard-broker-ns-a', partitions: 1 });
   const holder = await log.consume({
-    group: brokerGroup('eventyard-dispatcher', { namespace: 'ns', name: 'a' }),
+    group: brokerGroup('eventyard-dispatcher', { topic: 'eventyard-broker-ns-a' }),
     topic: 'eventyard-broker-ns-a',
     onBatch: async () => {},
   });

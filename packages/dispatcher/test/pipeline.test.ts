@@ -269,7 +269,7 @@ test('a long backoff goes through the retry topic while other triggers keep deli
     async () =>
       (
         await log.committedOffsets(
-          brokerGroup('eventyard-dispatcher', { namespace: 'ns', name: 'default' }),
+          brokerGroup('eventyard-dispatcher', { topic: 'eventyard-broker-ns-default' }),
           TOPIC,
         )
       )[0] === 21,
@@ -285,7 +285,7 @@ test('a long backoff goes through the retry topic while other triggers keep deli
     async () =>
       (
         await log.committedOffsets(
-          brokerRetryGroup('eventyard-dispatcher', { namespace: 'ns', name: 'default' }),
+          brokerRetryGroup('eventyard-dispatcher', { topic: 'eventyard-broker-ns-default' }),
           RETRY_TOPIC,
         )
       )[0] === 1,
