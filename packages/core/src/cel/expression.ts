@@ -1,7 +1,8 @@
 import { type ASTNode, Environment, type ParseResult } from '@marcbachmann/cel-js';
 import { EventyardError } from '../errors.ts';
+import { CEL_LIMITS, MAX_EXPRESSION_LENGTH } from '../filter/cel.ts';
 import { positionAt, type SourcePosition } from '../filter/errors.ts';
-import { re2Matches, registerLiteralPattern } from '../filter/regex.ts';
+import { matchesMethodOffset, re2Matches, registerLiteralPattern } from '../filter/regex.ts';
 
 /*
  * CEL over arbitrary variables, for configuration that computes values rather than filters events
@@ -11,15 +12,7 @@ import { re2Matches, registerLiteralPattern } from '../filter/regex.ts';
  */
 
 /** Longest expression accepted, as for trigger filters. */
-export const MAX_CEL_EXPRESSION_LENGTH = 4096;
-
-const LIMITS = {
-  maxAstNodes: 1000,
-  maxDepth: 32,
-  maxListElements: 256,
-  maxMapEntries: 256,
-  maxCallArguments: 16,
-};
+export const MAX_CEL_EXPRESSION_LENGTH = MAX_EXPRESSION_LENGTH;
 
 // The library's own `string.matches` backtracks and cannot be replaced, so compiled programs call
 // this method instead. Same length as "matches", so offsets in error messages do not move.
@@ -76,7 +69,7 @@ export function createCelCompiler(variables: Readonly<Record<string, CelVariable
   let environment = new Environment({
     enableOptionalTypes: true,
     homogeneousAggregateLiterals: false,
-    limits: LIMITS,
+    limits: CEL_LIMITS,
   })
     .registerFunction(`string.${RE2_METHOD}(string): bool`, (text: string, pattern: string) =>
       re2Matches(text, pattern),
@@ -179,20 +172,8 @@ function literalPattern(source: string, node: ASTNode): void {
   }
 }
 
-/** Where the method name of `receiver.matches(...)` starts: after blanks, comments, ')' and one '.'. */
 function methodNameOffset(source: string, from: number, node: ASTNode): number {
-  let i = from;
-  let sawDot = false;
-  while (i < node.range.end) {
-    const c = source[i];
-    if (c === ' ' || c === '\t' || c === '\n' || c === '\r' || c === ')') i++;
-    else if (c === '/' && source[i + 1] === '/') {
-      while (i < source.length && source[i] !== '\n') i++;
-    } else if (c === '.' && !sawDot) {
-      sawDot = true;
-      i++;
-    } else if (sawDot && source.startsWith('matches', i)) return i;
-    else break;
-  }
-  throw invalid(source, 'cannot locate this matches() call', node.range.start);
+  const offset = matchesMethodOffset(source, from, node.range.end);
+  if (offset === -1) throw invalid(source, 'cannot locate this matches() call', node.range.start);
+  return offset;
 }

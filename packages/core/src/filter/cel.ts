@@ -2,7 +2,7 @@ import { type ASTNode, Environment, type ParseResult } from '@marcbachmann/cel-j
 import { invalidFilter, positionAt } from './errors.ts';
 import { celActivationOf } from './input.ts';
 import { ERROR, FAIL, type FilterNode, type Outcome, PASS } from './node.ts';
-import { re2Matches, registerLiteralPattern } from './regex.ts';
+import { matchesMethodOffset, re2Matches, registerLiteralPattern } from './regex.ts';
 import type { FilterInput } from './types.ts';
 
 /*
@@ -26,7 +26,8 @@ import type { FilterInput } from './types.ts';
  */
 
 export const MAX_EXPRESSION_LENGTH = 4096;
-const LIMITS = {
+/** Parse-time limits of every CEL expression: trigger filters and source mappings alike. */
+export const CEL_LIMITS = {
   maxAstNodes: 1000,
   maxDepth: 32,
   maxListElements: 256,
@@ -44,7 +45,7 @@ const RE2_METHOD = 're2Find';
 const environment = new Environment({
   enableOptionalTypes: true,
   homogeneousAggregateLiterals: false,
-  limits: LIMITS,
+  limits: CEL_LIMITS,
 })
   .registerVariable('event', 'map', { description: 'The event: attributes by name, time, data' })
   .registerVariable('ce', 'map', { description: 'Alias of event' })
@@ -348,23 +349,10 @@ class Analysis {
     }
   }
 
-  /** Where the method name of `receiver.matches(...)` starts, skipping blanks, comments and ')'. */
   #methodNameOffset(from: number, node: ASTNode): number {
-    const source = this.#source;
-    let i = from;
-    let sawDot = false;
-    while (i < node.range.end) {
-      const c = source[i];
-      if (c === ' ' || c === '\t' || c === '\n' || c === '\r' || c === ')') i++;
-      else if (c === '/' && source[i + 1] === '/') {
-        while (i < source.length && source[i] !== '\n') i++;
-      } else if (c === '.' && !sawDot) {
-        sawDot = true;
-        i++;
-      } else if (sawDot && source.startsWith('matches', i)) return i;
-      else break;
-    }
-    throw this.#fail('cannot locate this matches() call', node.range.start);
+    const offset = matchesMethodOffset(this.#source, from, node.range.end);
+    if (offset === -1) throw this.#fail('cannot locate this matches() call', node.range.start);
+    return offset;
   }
 }
 

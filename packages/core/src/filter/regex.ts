@@ -50,3 +50,26 @@ export function re2Matches(text: string, pattern: string): boolean {
   }
   return re.test(text);
 }
+
+/**
+ * Where the method name of a `receiver.matches(...)` call starts in `source`, looking from the end
+ * of the receiver (`from`) up to the end of the call (`end`): past blanks, `//` comments, `)` and
+ * one `.`. -1 when it is not found. The CEL parser gives no position for the method name, and
+ * `matches` calls are rewritten there to run on RE2.
+ */
+export function matchesMethodOffset(source: string, from: number, end: number): number {
+  let i = from;
+  let sawDot = false;
+  while (i < end) {
+    const c = source[i];
+    if (c === ' ' || c === '\t' || c === '\n' || c === '\r' || c === ')') i++;
+    else if (c === '/' && source[i + 1] === '/') {
+      while (i < source.length && source[i] !== '\n') i++;
+    } else if (c === '.' && !sawDot) {
+      sawDot = true;
+      i++;
+    } else if (sawDot && source.startsWith('matches', i)) return i;
+    else break;
+  }
+  return -1;
+}

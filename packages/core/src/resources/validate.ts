@@ -9,11 +9,9 @@ import {
 import { DURATION_MESSAGE, ISO_DURATION_PATTERN, parseIsoDuration } from './duration.ts';
 import {
   brokerSchema,
-  DNS_LABEL_PATTERN,
   EVENTYARD_BROKER_FIELDS,
   FILTER_DIALECTS,
   type JsonSchema,
-  KAFKA_TOPIC_PATTERN,
   triggerSchema,
 } from './schema.ts';
 import { type Broker, KNATIVE_API_VERSION, type Trigger } from './types.ts';
