@@ -1,6 +1,6 @@
 import type { KafkaClientName } from './eventyard.ts';
 
-/** The Kafka producer clients to measure, the default (@platformatic/kafka) first. */
+/** The Kafka clients to measure, the default (@platformatic/kafka) first. */
 export async function availableClients(): Promise<KafkaClientName[]> {
   return ['platformatic', 'kafkajs'];
 }

@@ -19,7 +19,7 @@ export interface StartConfig {
   maxBodyBytes: number;
   logLevel: LogLevel;
   kafkaBrokers: string[] | undefined;
-  /** The Kafka client appends go through. */
+  /** The Kafka client the log runs on (appends, consumer groups, topics and offsets). */
   kafkaClient: KafkaClient;
   topicTemplate: string | undefined;
   /** Resources come from the Kubernetes API (Broker and Trigger CRDs) instead of files. */
@@ -63,7 +63,7 @@ Options (environment variable in brackets):
       --host ADDR          Address to listen on (default 0.0.0.0)                [EVENTYARD_HOST]
       --data-dir DIR       Embedded log directory (default .eventyard)           [EVENTYARD_DATA_DIR]
       --kafka BROKERS      Kafka bootstrap servers (host:port,...): use Kafka    [KAFKA_BROKERS]
-      --kafka-client NAME  platformatic | kafkajs: the Kafka producer (default platformatic) [EVENTYARD_KAFKA_CLIENT]
+      --kafka-client NAME  platformatic | kafkajs: the Kafka client (default platformatic) [EVENTYARD_KAFKA_CLIENT]
       --role ROLE          all | ingress | dispatcher (default all)              [EVENTYARD_ROLE]
       --max-body SIZE      Largest request body, e.g. 512kb, 1mb (default 1mb)   [EVENTYARD_MAX_BODY]
       --log-level LEVEL    fatal|error|warn|info|debug|trace|silent (default info) [EVENTYARD_LOG_LEVEL]

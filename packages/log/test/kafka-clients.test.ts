@@ -1,9 +1,9 @@
 /**
- * The Kafka log's other producer client. kafka.test.ts and kafka-log.test.ts run everything with
- * the default (`platformatic`, @platformatic/kafka); this runs the EventLog conformance suite and
- * the Kafka-specific append guarantees (deadlines against a dead or silent broker, recovery after
- * a broker restart) with `client: 'kafkajs'`, so both stay correct. See kafka.test.ts for how
- * Kafka is provided.
+ * The Kafka log's other client. kafka.test.ts runs the EventLog conformance suite with the default
+ * (`platformatic`, @platformatic/kafka); this runs it, and the Kafka-specific append guarantees
+ * (deadlines against a dead or silent broker, recovery after a broker restart), with
+ * `client: 'kafkajs'`, so both stay correct. kafka-log.test.ts runs its consumer-group tests with
+ * both clients. See kafka.test.ts for how Kafka is provided.
  */
 import assert from 'node:assert/strict';
 import { randomBytes } from 'node:crypto';
@@ -26,7 +26,7 @@ const sleep = (ms: number) => new Promise<void>((resolve) => setTimeout(resolve,
 const client = 'kafkajs';
 
 runConformanceSuite(
-  `kafka (${client} producer)`,
+  `kafka (${client})`,
   () => openKafkaLog({ brokers, clientId: 'eventyard-conformance', client }),
   { namePrefix: `eyconf-${client}` },
 );

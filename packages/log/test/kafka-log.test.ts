@@ -145,178 +145,231 @@ async function silentServer(t: { after(fn: () => unknown): void }): Promise<numb
   return (server.address() as { port: number }).port;
 }
 
-for (const [name, endpoint] of [
-  ['a closed port', async () => closedPort()],
-  ['a broker that never answers', silentServer],
-] as const) {
-  test(`with ${name}, every call fails within its deadline with a retriable EY_LOG_UNAVAILABLE`, async (t) => {
-    const port = await endpoint(t);
-    const appendTimeoutMs = 1_500;
-    const requestTimeoutMs = 2_000;
-    const log = await openKafkaLog({ brokers: [`127.0.0.1:${port}`], appendTimeoutMs, requestTimeoutMs });
-    const slack = 1_000;
-    const within = async (what: string, bound: number, call: () => Promise<unknown>) => {
+// The consumer side on each client: the default (@platformatic/kafka) and kafkajs.
+for (const client of ['platformatic', 'kafkajs'] as const) {
+  const named = client === 'platformatic' ? '' : ` (${client})`;
+
+  for (const [name, endpoint] of [
+    ['a closed port', async () => closedPort()],
+    ['a broker that never answers', silentServer],
+  ] as const) {
+    test(`with ${name}, every call fails within its deadline with a retriable EY_LOG_UNAVAILABLE${named}`, async (t) => {
+      const port = await endpoint(t);
+      const appendTimeoutMs = 1_500;
+      const requestTimeoutMs = 2_000;
+      const log = await openKafkaLog({
+        brokers: [`127.0.0.1:${port}`],
+        client,
+        appendTimeoutMs,
+        requestTimeoutMs,
+      });
+      const slack = 1_000;
+      const within = async (what: string, bound: number, call: () => Promise<unknown>) => {
+        const started = Date.now();
+        await assert.rejects(call(), unavailable, what);
+        const took = Date.now() - started;
+        assert.ok(took <= bound + slack, `${what} took ${took} ms (bound ${bound} ms)`);
+      };
+      const record = { key: 'k', value: new Uint8Array([1]), headers: { ce_id: '1' } };
+      // All at once, as a busy process would call them: none may wait behind another past its deadline.
+      await Promise.all([
+        ...Array.from({ length: 5 }, (_, i) =>
+          within(`append ${i}`, appendTimeoutMs, () => log.append('events', [record])),
+        ),
+        within('partitions', requestTimeoutMs, () => log.partitions('events')),
+        within('endOffsets', requestTimeoutMs, () => log.endOffsets('events')),
+        within('ensureTopic', requestTimeoutMs, () => log.ensureTopic({ name: 'events', partitions: 1 })),
+        within('consume', requestTimeoutMs, () =>
+          log.consume({ group: 'g', topic: 'events', onBatch: async () => {} }),
+        ),
+      ]);
+      // And again, now that the first attempts have failed.
+      await within('a later append', appendTimeoutMs, () => log.append('events', [record]));
       const started = Date.now();
-      await assert.rejects(call(), unavailable, what);
-      const took = Date.now() - started;
-      assert.ok(took <= bound + slack, `${what} took ${took} ms (bound ${bound} ms)`);
-    };
-    const record = { key: 'k', value: new Uint8Array([1]), headers: { ce_id: '1' } };
-    // All at once, as a busy process would call them: none may wait behind another past its deadline.
-    await Promise.all([
-      ...Array.from({ length: 5 }, (_, i) =>
-        within(`append ${i}`, appendTimeoutMs, () => log.append('events', [record])),
-      ),
-      within('partitions', requestTimeoutMs, () => log.partitions('events')),
-      within('endOffsets', requestTimeoutMs, () => log.endOffsets('events')),
-      within('ensureTopic', requestTimeoutMs, () => log.ensureTopic({ name: 'events', partitions: 1 })),
-      within('consume', requestTimeoutMs, () =>
-        log.consume({ group: 'g', topic: 'events', onBatch: async () => {} }),
-      ),
-    ]);
-    // And again, now that the first attempts have failed.
-    await within('a later append', appendTimeoutMs, () => log.append('events', [record]));
+      assert.equal(await log.writable(), false);
+      assert.ok(Date.now() - started <= appendTimeoutMs * 2 + slack, 'writable() answers in time');
+      const closing = Date.now();
+      await log.close();
+      assert.ok(Date.now() - closing < 5_000, 'close does not hang');
+    });
+  }
+
+  test(`a batch that takes longer than the session timeout keeps the membership; other partitions go on${named}`, async (t) => {
+    const log = await open(t, { client, consumer: { sessionTimeoutMs: 6_000, heartbeatIntervalMs: 500 } });
+    const topic = unique('slow');
+    await log.ensureTopic({ name: topic, partitions: 2 });
+    const batches: RecordBatch[] = [];
+    const events: string[] = [];
+    let slowStarted = false;
+    const consumer = await log.consume({
+      group: unique('group'),
+      topic,
+      onAssign: (partitions) => {
+        events.push(`assign ${partitions.join(',')}`);
+      },
+      onRevoke: (partitions) => {
+        events.push(`revoke ${partitions.join(',')}`);
+      },
+      onBatch: async (batch) => {
+        batches.push(batch);
+        if (batch.partition === 0 && !slowStarted) {
+          slowStarted = true;
+          await sleep(7_500);
+        }
+      },
+    });
+    t.after(() => consumer.close());
+    await log.append(topic, [{ key: keyFor(0, 2), value: null, headers: { n: 'slow' } }]);
+    await waitFor(() => slowStarted, 15_000, 'the slow batch');
     const started = Date.now();
-    assert.equal(await log.writable(), false);
-    assert.ok(Date.now() - started <= appendTimeoutMs * 2 + slack, 'writable() answers in time');
-    const closing = Date.now();
-    await log.close();
-    assert.ok(Date.now() - closing < 5_000, 'close does not hang');
+    for (let i = 0; i < 3; i++) {
+      await log.append(topic, [{ key: keyFor(1, 2), value: null, headers: { n: `fast-${i}` } }]);
+      await waitFor(
+        () => batches.filter((b) => b.partition === 1).length > i,
+        5_000,
+        `partition 1 batch ${i} while partition 0 is busy`,
+      );
+      await sleep(2_000);
+    }
+    assert.ok(Date.now() - started >= 6_000, 'the slow batch outlived a session timeout');
+    await log.append(topic, [{ key: keyFor(0, 2), value: null, headers: { n: 'after' } }]);
+    await waitFor(
+      () => batches.some((b) => b.records[0]?.headers.n === 'after'),
+      15_000,
+      'the next batch of partition 0',
+    );
+    assert.deepEqual(events, ['assign 0,1'], 'no rebalance: the member stayed in the group');
+    assert.equal(
+      batches.filter((b) => b.records[0]?.headers.n === 'slow').length,
+      1,
+      'the slow batch came once',
+    );
+  });
+
+  test(`a group shared by two logs splits the partitions, and one group can read two topics${named}`, async (t) => {
+    const settings = { client, consumer: { heartbeatIntervalMs: 300 } };
+    const logA = await open(t, settings);
+    const logB = await open(t, settings);
+    const topic = unique('shared');
+    const other = unique('shared-other');
+    const group = unique('group');
+    await logA.ensureTopic({ name: topic, partitions: 4 });
+    await logA.ensureTopic({ name: other, partitions: 2 });
+
+    const member = (log: EventLog, consumeTopic: string) => {
+      const state = { owned: [] as number[], events: [] as string[], offsets: [] as string[] };
+      const consuming = log.consume({
+        group,
+        topic: consumeTopic,
+        onAssign: (partitions) => {
+          state.owned = [...partitions];
+          state.events.push(`assign ${partitions.join(',')}`);
+        },
+        onRevoke: (partitions) => {
+          state.owned = [];
+          state.events.push(`revoke ${partitions.join(',')}`);
+        },
+        onBatch: async (batch) => {
+          for (const r of batch.records) state.offsets.push(`${r.partition}:${r.offset}`);
+        },
+      });
+      return { state, consuming };
+    };
+
+    const a = member(logA, topic);
+    const consumerA = await a.consuming;
+    t.after(() => consumerA.close());
+    assert.deepEqual(a.state.owned, [0, 1, 2, 3]);
+
+    const b = member(logB, topic);
+    const consumerB = await b.consuming;
+    t.after(() => consumerB.close());
+    const split = () =>
+      a.state.owned.length > 0 &&
+      b.state.owned.length > 0 &&
+      [...a.state.owned, ...b.state.owned].sort().join(',') === '0,1,2,3';
+    await waitFor(split, 20_000, `a split of the partitions (A ${a.state.owned}, B ${b.state.owned})`);
+    assert.deepEqual(
+      a.state.events.slice(0, 2),
+      ['assign 0,1,2,3', 'revoke 0,1,2,3'],
+      'A gave everything back first',
+    );
+
+    // Kafka itself refuses to reset a group with live members, whichever process asks.
+    const outsider = await open(t);
+    await assert.rejects(outsider.setCommittedOffsets(group, topic, [{ partition: 0, offset: 0 }]), (error) =>
+      isEventyardError(error, 'EY_GROUP_ACTIVE'),
+    );
+
+    const records = Array.from({ length: 40 }, (_, i) => ({ key: `k${i}`, value: null, headers: {} }));
+    const results = await logA.append(topic, records);
+    await waitFor(() => a.state.offsets.length + b.state.offsets.length >= 40, 15_000, 'all 40 records');
+    const seen = [...a.state.offsets, ...b.state.offsets].sort();
+    assert.deepEqual(seen, results.map((r) => `${r.partition}:${r.offset}`).sort(), 'each record once');
+    for (const at of a.state.offsets) assert.ok(a.state.owned.includes(Number(at.split(':')[0])));
+
+    // The same group on another topic gets that topic's partitions, and the first topic stays split.
+    const c = member(logA, other);
+    const consumerC = await c.consuming;
+    t.after(() => consumerC.close());
+    await waitFor(
+      () => c.state.owned.join(',') === '0,1' && split(),
+      20_000,
+      `both topics assigned (other: ${c.state.owned}, A ${a.state.owned}, B ${b.state.owned})`,
+    );
+
+    // When B leaves, A owns all of the first topic again.
+    await consumerB.close();
+    await waitFor(
+      () => a.state.owned.join(',') === '0,1,2,3',
+      20_000,
+      `A to own everything (A ${a.state.owned})`,
+    );
+    assert.match(b.state.events.at(-1)!, /^revoke /, 'B gave its partitions back when it closed');
   });
 }
 
-test('a batch that takes longer than the session timeout keeps the membership; other partitions go on', async (t) => {
-  const log = await open(t, { consumer: { sessionTimeoutMs: 6_000, heartbeatIntervalMs: 500 } });
-  const topic = unique('slow');
-  await log.ensureTopic({ name: topic, partitions: 2 });
-  const batches: RecordBatch[] = [];
-  const events: string[] = [];
-  let slowStarted = false;
-  const consumer = await log.consume({
-    group: unique('group'),
-    topic,
-    onAssign: (partitions) => {
-      events.push(`assign ${partitions.join(',')}`);
-    },
-    onRevoke: (partitions) => {
-      events.push(`revoke ${partitions.join(',')}`);
-    },
-    onBatch: async (batch) => {
-      batches.push(batch);
-      if (batch.partition === 0 && !slowStarted) {
-        slowStarted = true;
-        await sleep(7_500);
-      }
-    },
-  });
-  t.after(() => consumer.close());
-  await log.append(topic, [{ key: keyFor(0, 2), value: null, headers: { n: 'slow' } }]);
-  await waitFor(() => slowStarted, 15_000, 'the slow batch');
-  const started = Date.now();
-  for (let i = 0; i < 3; i++) {
-    await log.append(topic, [{ key: keyFor(1, 2), value: null, headers: { n: `fast-${i}` } }]);
-    await waitFor(
-      () => batches.filter((b) => b.partition === 1).length > i,
-      5_000,
-      `partition 1 batch ${i} while partition 0 is busy`,
-    );
-    await sleep(2_000);
-  }
-  assert.ok(Date.now() - started >= 6_000, 'the slow batch outlived a session timeout');
-  await log.append(topic, [{ key: keyFor(0, 2), value: null, headers: { n: 'after' } }]);
-  await waitFor(
-    () => batches.some((b) => b.records[0]?.headers.n === 'after'),
-    15_000,
-    'the next batch of partition 0',
-  );
-  assert.deepEqual(events, ['assign 0,1'], 'no rebalance: the member stayed in the group');
-  assert.equal(
-    batches.filter((b) => b.records[0]?.headers.n === 'slow').length,
-    1,
-    'the slow batch came once',
-  );
-});
-
-test('a group shared by two logs splits the partitions, and one group can read two topics', async (t) => {
+test('members on kafkajs and on @platformatic/kafka share one group and split its partitions', async (t) => {
   const settings = { consumer: { heartbeatIntervalMs: 300 } };
-  const logA = await open(t, settings);
-  const logB = await open(t, settings);
-  const topic = unique('shared');
-  const other = unique('shared-other');
+  const logs = [
+    await open(t, { ...settings, client: 'kafkajs' }),
+    await open(t, { ...settings, client: 'platformatic' }),
+  ];
+  const topic = unique('mixed');
   const group = unique('group');
-  await logA.ensureTopic({ name: topic, partitions: 4 });
-  await logA.ensureTopic({ name: other, partitions: 2 });
-
-  const member = (log: EventLog, consumeTopic: string) => {
-    const state = { owned: [] as number[], events: [] as string[], offsets: [] as string[] };
-    const consuming = log.consume({
+  await logs[0]!.ensureTopic({ name: topic, partitions: 4 });
+  const owned: number[][] = [[], []];
+  const seen: string[] = [];
+  for (const [i, log] of logs.entries()) {
+    const consumer = await log.consume({
       group,
-      topic: consumeTopic,
+      topic,
       onAssign: (partitions) => {
-        state.owned = [...partitions];
-        state.events.push(`assign ${partitions.join(',')}`);
+        owned[i] = [...partitions];
       },
-      onRevoke: (partitions) => {
-        state.owned = [];
-        state.events.push(`revoke ${partitions.join(',')}`);
+      onRevoke: () => {
+        owned[i] = [];
       },
       onBatch: async (batch) => {
-        for (const r of batch.records) state.offsets.push(`${r.partition}:${r.offset}`);
+        for (const r of batch.records) seen.push(`${r.partition}:${r.offset}`);
       },
     });
-    return { state, consuming };
-  };
-
-  const a = member(logA, topic);
-  const consumerA = await a.consuming;
-  t.after(() => consumerA.close());
-  assert.deepEqual(a.state.owned, [0, 1, 2, 3]);
-
-  const b = member(logB, topic);
-  const consumerB = await b.consuming;
-  t.after(() => consumerB.close());
-  const split = () =>
-    a.state.owned.length > 0 &&
-    b.state.owned.length > 0 &&
-    [...a.state.owned, ...b.state.owned].sort().join(',') === '0,1,2,3';
-  await waitFor(split, 20_000, `a split of the partitions (A ${a.state.owned}, B ${b.state.owned})`);
-  assert.deepEqual(
-    a.state.events.slice(0, 2),
-    ['assign 0,1,2,3', 'revoke 0,1,2,3'],
-    'A gave everything back first',
-  );
-
-  // Kafka itself refuses to reset a group with live members, whichever process asks.
-  const outsider = await open(t);
-  await assert.rejects(outsider.setCommittedOffsets(group, topic, [{ partition: 0, offset: 0 }]), (error) =>
-    isEventyardError(error, 'EY_GROUP_ACTIVE'),
-  );
-
-  const records = Array.from({ length: 40 }, (_, i) => ({ key: `k${i}`, value: null, headers: {} }));
-  const results = await logA.append(topic, records);
-  await waitFor(() => a.state.offsets.length + b.state.offsets.length >= 40, 15_000, 'all 40 records');
-  const seen = [...a.state.offsets, ...b.state.offsets].sort();
-  assert.deepEqual(seen, results.map((r) => `${r.partition}:${r.offset}`).sort(), 'each record once');
-  for (const at of a.state.offsets) assert.ok(a.state.owned.includes(Number(at.split(':')[0])));
-
-  // The same group on another topic gets that topic's partitions, and the first topic stays split.
-  const c = member(logA, other);
-  const consumerC = await c.consuming;
-  t.after(() => consumerC.close());
+    t.after(() => consumer.close());
+  }
   await waitFor(
-    () => c.state.owned.join(',') === '0,1' && split(),
+    () =>
+      owned[0]!.length > 0 &&
+      owned[1]!.length > 0 &&
+      [...owned[0]!, ...owned[1]!].sort().join(',') === '0,1,2,3',
     20_000,
-    `both topics assigned (other: ${c.state.owned}, A ${a.state.owned}, B ${b.state.owned})`,
+    `a split of the partitions (kafkajs ${owned[0]}, platformatic ${owned[1]})`,
   );
-
-  // When B leaves, A owns all of the first topic again.
-  await consumerB.close();
-  await waitFor(
-    () => a.state.owned.join(',') === '0,1,2,3',
-    20_000,
-    `A to own everything (A ${a.state.owned})`,
+  const results = await logs[1]!.append(
+    topic,
+    Array.from({ length: 40 }, (_, i) => ({ key: `k${i}`, value: null, headers: {} })),
   );
-  assert.match(b.state.events.at(-1)!, /^revoke /, 'B gave its partitions back when it closed');
+  await waitFor(() => seen.length >= 40, 15_000, 'all 40 records');
+  assert.deepEqual(seen.sort(), results.map((r) => `${r.partition}:${r.offset}`).sort(), 'each record once');
 });
 
 test('appends fail while the broker is down and succeed again once it is back', async (t) => {

@@ -1,38 +1,38 @@
 /**
- * Records fetched for one partition and not yet handed to `onBatch`, oldest first. Kept as
- * kafkajs messages and turned into StoredRecords only when delivered, since a seek, a rebalance
- * or a failed batch drops whatever is still here.
+ * Records fetched for one partition and not yet handed to `onBatch`, oldest first. A consumer keeps
+ * them in its client's shape and turns them into StoredRecords only when delivered (or, when that
+ * is as cheap, as StoredRecords), since a seek, a rebalance or a failed batch drops whatever is
+ * still here.
  */
-import type { KafkaMessage } from 'kafkajs';
-
-export class FetchBuffer {
-  private messages: KafkaMessage[] = [];
+export class FetchBuffer<T> {
+  private items: T[] = [];
   private head = 0;
 
   get size(): number {
-    return this.messages.length - this.head;
+    return this.items.length - this.head;
   }
 
-  push(messages: KafkaMessage[], from: number): void {
+  push(items: T[], from: number): void {
     if (this.size === 0) {
-      this.messages = messages.slice(from);
+      this.items = items.slice(from); // a copy: later pushes append to it
       this.head = 0;
       return;
     }
-    for (let i = from; i < messages.length; i++) this.messages.push(messages[i]!);
+    for (let i = from; i < items.length; i++) this.items.push(items[i]!);
   }
 
-  /** Removes and returns up to `max` messages. */
-  take(max: number): KafkaMessage[] {
-    const end = Math.min(this.messages.length, this.head + max);
-    const taken = this.messages.slice(this.head, end);
+  /** Removes and returns up to `max` items. */
+  take(max: number): T[] {
+    const end = Math.min(this.items.length, this.head + max);
+    const taken =
+      this.head === 0 && end === this.items.length ? this.items : this.items.slice(this.head, end);
     this.head = end;
-    if (this.head === this.messages.length) this.clear();
+    if (this.head === this.items.length) this.clear();
     return taken;
   }
 
   clear(): void {
-    this.messages = [];
+    this.items = [];
     this.head = 0;
   }
 }

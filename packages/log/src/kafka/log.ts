@@ -1,16 +1,15 @@
 /**
- * The EventLog on Apache Kafka, through kafkajs: one idempotent producer (acks=all) for appends,
- * one admin client for topics and offsets, one group consumer per `consume()` call, and
- * group-less requests for `read()` and `setCommittedOffsets()` (see cluster.ts).
+ * The EventLog on Apache Kafka, through one of two clients (`client`: @platformatic/kafka, the
+ * default, or kafkajs; see clients/): one idempotent producer (acks=all) for appends (appender.ts),
+ * one admin client for topics, offsets and group-less reads (admin.ts), and one group consumer per
+ * `consume()` call.
  *
  * Every operation has a deadline (appends: `appendTimeoutMs`, the rest: `requestTimeoutMs`) and
  * fails with EY_LOG_UNAVAILABLE when Kafka does not answer in time; clients are rebuilt after
  * connection failures, so the log recovers by itself when Kafka comes back.
  */
-import type { EventyardError } from '@eventyard/core';
-import type { Admin, Kafka } from 'kafkajs';
+import { type EventyardError, isEventyardError } from '@eventyard/core';
 import { groupActive, invalidArgument, logClosed, partitionNotFound, topicNotFound } from '../errors.ts';
-import { PlatformaticAppender } from '../kafka-platformatic/index.ts';
 import type {
   AppendResult,
   ConsumeOptions,
@@ -20,17 +19,23 @@ import type {
   StoredRecord,
   TopicSpec,
 } from '../types.ts';
-import { createKafka } from './client.ts';
-import { type ConsumerHost, KafkaLogConsumer } from './consumer.ts';
-import { DirectClient } from './direct.ts';
-import { isUnknownTopic, kafkaErrorType, timedOut, toLogError, withDeadline } from './errors.ts';
-import { Appender, type RecordAppender } from './producer.ts';
-import type { KafkaLogOptions } from './types.ts';
+import type { LogAdmin } from './admin.ts';
+import { Appender, type ProducerClient } from './appender.ts';
+import { KafkajsAdmin } from './clients/kafkajs/admin.ts';
+import { createKafka } from './clients/kafkajs/client.ts';
+import { type ConsumerHost, KafkaLogConsumer } from './clients/kafkajs/consumer.ts';
+import { kafkajsProducers } from './clients/kafkajs/producer.ts';
+import { PlatformaticAdmin } from './clients/platformatic/admin.ts';
+import { PlatformaticLogConsumer } from './clients/platformatic/consumer.ts';
+import { platformaticProducers } from './clients/platformatic/producer.ts';
+import { timedOut, toLogError, withDeadline } from './errors.ts';
+import type { GroupConsumer, KafkaLogOptions } from './types.ts';
 
 const DEFAULT_APPEND_TIMEOUT_MS = 5_000;
 /**
  * @platformatic/kafka appends at about twice the throughput of kafkajs for half the CPU per record
- * (bench/RESULTS.md, benchmarks 1, 2 and 8) and passes the same suites; kafkajs stays selectable.
+ * (bench/RESULTS.md, benchmarks 1, 2 and 8), consumes at about half the CPU per record, and passes
+ * the same suites; kafkajs stays selectable.
  */
 const DEFAULT_CLIENT = 'platformatic';
 const DEFAULT_REQUEST_TIMEOUT_MS = 10_000;
@@ -57,15 +62,13 @@ class KafkaEventLog implements EventLog {
   private readonly options: KafkaLogOptions;
   private readonly appendTimeoutMs: number;
   private readonly requestTimeoutMs: number;
-  private readonly kafka: Kafka;
-  private readonly appender: RecordAppender;
-  private readonly direct: DirectClient;
-  private admin: { client: Admin; ready: Promise<Admin> } | undefined;
+  private readonly appender: Appender;
+  private readonly admin: LogAdmin;
   /** Partition counts of topics known to exist (a topic's partitions only ever grow). */
   private readonly topics = new Map<string, number>();
   /** Live consumers by group and topic: one per pair in this process, as the contract says. */
-  private readonly consumers = new Map<string, KafkaLogConsumer>();
-  private readonly consumerHost: ConsumerHost;
+  private readonly consumers = new Map<string, GroupConsumer>();
+  private readonly newConsumer: (options: ConsumeOptions, partitions: number) => GroupConsumer;
   private closed = false;
   private closing: Promise<void> | undefined;
 
@@ -73,56 +76,47 @@ class KafkaEventLog implements EventLog {
     this.options = options;
     this.appendTimeoutMs = options.appendTimeoutMs ?? DEFAULT_APPEND_TIMEOUT_MS;
     this.requestTimeoutMs = options.requestTimeoutMs ?? DEFAULT_REQUEST_TIMEOUT_MS;
-    this.kafka = createKafka(options, this.requestTimeoutMs);
-    const onUnknownTopic = (topic: string) => this.topics.delete(topic);
-    this.appender =
-      (options.client ?? DEFAULT_CLIENT) === 'platformatic'
-        ? new PlatformaticAppender({
-            options,
-            appendTimeoutMs: this.appendTimeoutMs,
-            partitionsOf: (topic) => this.topics.get(topic),
-            onUnknownTopic,
-          })
-        : new Appender({ kafka: this.kafka, appendTimeoutMs: this.appendTimeoutMs, onUnknownTopic });
-    this.direct = new DirectClient(this.kafka);
-    this.consumerHost = {
-      newKafka: () => createKafka(this.options, this.requestTimeoutMs),
-      requestTimeoutMs: this.requestTimeoutMs,
-      settings: options.consumer ?? {},
-      reportError: (error, message) => this.report(error, message),
-      released: (consumer) => {
-        const key = claimKey(consumer.group, consumer.topic);
-        if (this.consumers.get(key) === consumer) this.consumers.delete(key);
-      },
+    const requestTimeoutMs = this.requestTimeoutMs;
+    const released = (consumer: GroupConsumer) => {
+      const key = claimKey(consumer.group, consumer.topic);
+      if (this.consumers.get(key) === consumer) this.consumers.delete(key);
     };
+    const reportError = (error: unknown, message: string) => this.report(error, message);
+    const settings = options.consumer ?? {};
+    let producers: ProducerClient;
+    if ((options.client ?? DEFAULT_CLIENT) === 'platformatic') {
+      producers = platformaticProducers(options, this.appendTimeoutMs);
+      this.admin = new PlatformaticAdmin(options, requestTimeoutMs);
+      const host = { options, requestTimeoutMs, settings, reportError, released };
+      this.newConsumer = (consume, partitions) => new PlatformaticLogConsumer(host, consume, partitions);
+    } else {
+      const kafka = createKafka(options, requestTimeoutMs);
+      producers = kafkajsProducers(kafka);
+      this.admin = new KafkajsAdmin(kafka);
+      // A client per consumer: kafkajs caches committed offsets per client, and a consumer's cache must be its own.
+      const host: ConsumerHost = {
+        newKafka: () => createKafka(options, requestTimeoutMs),
+        requestTimeoutMs,
+        settings,
+        reportError,
+        released,
+      };
+      this.newConsumer = (consume, partitions) => new KafkaLogConsumer(host, consume, partitions);
+    }
+    this.appender = new Appender({
+      client: producers,
+      appendTimeoutMs: this.appendTimeoutMs,
+      onUnknownTopic: (topic) => this.topics.delete(topic),
+    });
   }
 
   async ensureTopic(spec: TopicSpec): Promise<void> {
     this.assertOpen();
     validateSpec(spec);
     if (this.topics.has(spec.name)) return;
-    await this.withAdmin(`cannot create topic "${spec.name}"`, this.requestTimeoutMs, async (admin) => {
-      const brokers = (await admin.describeCluster()).brokers.length;
-      const configEntries: Array<{ name: string; value: string }> = [];
-      if (spec.retentionMs !== undefined)
-        configEntries.push({ name: 'retention.ms', value: String(spec.retentionMs) });
-      if (spec.retentionBytes !== undefined) {
-        configEntries.push({ name: 'retention.bytes', value: String(spec.retentionBytes) });
-      }
-      // false: the topic exists already, and is left as it is.
-      await admin.createTopics({
-        waitForLeaders: true,
-        timeout: this.requestTimeoutMs,
-        topics: [
-          {
-            topic: spec.name,
-            numPartitions: spec.partitions,
-            replicationFactor: spec.replicationFactor ?? Math.max(1, Math.min(3, brokers)),
-            configEntries,
-          },
-        ],
-      });
-    });
+    await this.withAdmin(`cannot create topic "${spec.name}"`, this.requestTimeoutMs, (admin) =>
+      admin.createTopic(spec, this.requestTimeoutMs),
+    );
     await this.partitions(spec.name);
   }
 
@@ -133,15 +127,9 @@ class KafkaEventLog implements EventLog {
 
   /** Partition count from Kafka's metadata (undefined: no such topic), cached while the topic exists. */
   private async lookup(topic: string, timeoutMs: number): Promise<number | undefined> {
-    const count = await this.withAdmin(`cannot describe topic "${topic}"`, timeoutMs, async (admin) => {
-      try {
-        const { topics } = await admin.fetchTopicMetadata({ topics: [topic] });
-        return topics.find((t) => t.name === topic)?.partitions.length;
-      } catch (error) {
-        if (isUnknownTopic(error)) return undefined;
-        throw error;
-      }
-    });
+    const count = await this.withAdmin(`cannot describe topic "${topic}"`, timeoutMs, (admin) =>
+      admin.partitionCount(topic),
+    );
     if (count === undefined || count === 0) {
       this.topics.delete(topic);
       return undefined;
@@ -152,15 +140,17 @@ class KafkaEventLog implements EventLog {
 
   async append(topic: string, records: LogRecord[]): Promise<AppendResult[]> {
     this.assertOpen();
-    if (!this.topics.has(topic)) {
+    const partitions = this.topics.get(topic);
+    if (partitions === undefined) {
       // The one lookup per topic counts against the append's own deadline.
       const started = Date.now();
-      await this.requireTopic(topic, this.appendTimeoutMs);
+      const found = await this.requireTopic(topic, this.appendTimeoutMs);
       if (records.length === 0) return [];
-      return this.appender.append(topic, records, Math.max(1, this.appendTimeoutMs - (Date.now() - started)));
+      const remaining = Math.max(1, this.appendTimeoutMs - (Date.now() - started));
+      return this.appender.append(topic, found, records, remaining);
     }
     if (records.length === 0) return [];
-    return this.appender.append(topic, records, this.appendTimeoutMs);
+    return this.appender.append(topic, partitions, records, this.appendTimeoutMs);
   }
 
   async consume(options: ConsumeOptions): Promise<Consumer> {
@@ -171,7 +161,7 @@ class KafkaEventLog implements EventLog {
     const partitions = await this.requireTopic(options.topic);
     const key = claimKey(options.group, options.topic);
     if (this.consumers.has(key)) throw groupActive(options.group, options.topic, 'start a consumer');
-    const consumer = new KafkaLogConsumer(this.consumerHost, options, partitions);
+    const consumer = this.newConsumer(options, partitions);
     this.consumers.set(key, consumer);
     await consumer.start();
     if (this.closed) {
@@ -196,13 +186,12 @@ class KafkaEventLog implements EventLog {
     const result = await this.withAdmin(
       `cannot read the offsets of group "${group}"`,
       this.requestTimeoutMs,
-      (admin) => admin.fetchOffsets({ groupId: group, topics: [topic] }),
+      (admin) => admin.committedOffsets(group, topic),
       topic,
     );
-    for (const { partition, offset } of result.find((t) => t.topic === topic)?.partitions ?? []) {
+    for (const { partition, offset } of result) {
       // Kafka answers -1 for a partition the group never committed.
-      const value = Number(offset);
-      if (value >= 0) out[partition] = value;
+      if (offset >= 0 && partition < partitions) out[partition] = offset;
     }
     return out;
   }
@@ -220,10 +209,10 @@ class KafkaEventLog implements EventLog {
       checkOffset(offset);
     }
     if (offsets.length === 0) return;
-    await this.deadline(
-      this.direct.commitOffsets(group, topic, offsets),
+    await this.withAdmin(
       `cannot set the offsets of group "${group}"`,
       this.requestTimeoutMs,
+      (admin) => admin.setCommittedOffsets(group, topic, offsets),
       topic,
     );
   }
@@ -238,12 +227,13 @@ class KafkaEventLog implements EventLog {
     await this.requirePartition(topic, partition);
     checkOffset(fromOffset);
     if (maxRecords <= 0) return [];
-    return this.deadline(
-      this.direct.read(topic, partition, fromOffset, maxRecords, async () => {
-        return (await this.bounds(topic))[partition]?.low ?? 0;
-      }),
+    return this.withAdmin(
       `cannot read partition ${partition} of topic "${topic}"`,
       this.requestTimeoutMs,
+      (admin) =>
+        admin.read(topic, partition, fromOffset, maxRecords, async () => {
+          return (await this.bounds(topic))[partition]?.low ?? 0;
+        }),
       topic,
     );
   }
@@ -259,10 +249,7 @@ class KafkaEventLog implements EventLog {
       await this.withAdmin(
         'cannot reach Kafka',
         this.appendTimeoutMs,
-        async (admin) => {
-          if (topic === undefined) await admin.describeCluster();
-          else await admin.fetchTopicMetadata({ topics: [topic] });
-        },
+        (admin) => admin.probe(topic),
         topic, // a topic deleted meanwhile leaves the cache, and the next probe uses another
       );
       return true;
@@ -286,13 +273,7 @@ class KafkaEventLog implements EventLog {
         this.report(error, `closing the consumer of group "${consumer.group}" failed`);
       }
     }
-    const admin = this.admin;
-    this.admin = undefined;
-    await Promise.all([
-      this.appender.close(),
-      this.direct.close(),
-      admin?.client.disconnect().catch(() => {}),
-    ]);
+    await Promise.all([this.appender.close(), this.admin.close()]);
   }
 
   private assertOpen(): void {
@@ -334,76 +315,37 @@ class KafkaEventLog implements EventLog {
     const offsets = await this.withAdmin(
       `cannot read the offsets of topic "${topic}"`,
       this.requestTimeoutMs,
-      (admin) => admin.fetchTopicOffsets(topic),
+      (admin) => admin.watermarks(topic),
       topic,
     );
     const out = Array.from({ length: Math.max(partitions, offsets.length) }, () => ({ low: 0, high: 0 }));
-    for (const o of offsets) out[o.partition] = { low: Number(o.low), high: Number(o.high) };
+    for (const o of offsets) out[o.partition] = { low: o.low, high: o.high };
     return out;
   }
 
-  /** Runs `work` with the connected admin client, within `timeoutMs`. */
+  /** Runs `work` with the admin client, within `timeoutMs`, failures as coded errors. */
   private async withAdmin<T>(
     what: string,
     timeoutMs: number,
-    work: (admin: Admin) => Promise<T>,
+    work: (admin: LogAdmin) => Promise<T>,
     topic?: string,
   ): Promise<T> {
-    const started = Date.now();
-    const admin = await this.deadline(this.connectedAdmin(), what, timeoutMs);
-    const remaining = Math.max(1, timeoutMs - (Date.now() - started));
+    const admin = this.admin;
     try {
-      return await withDeadline(work(admin), remaining, () =>
-        timedOut(what, remaining, topic === undefined ? undefined : { topic }),
-      );
-    } catch (error) {
-      if (isUnknownTopic(error)) {
-        if (topic !== undefined) this.topics.delete(topic);
-      } else if (kafkaErrorType(error) === undefined) {
-        // A protocol error is an answer; anything else (connection, timeout) gets a new client.
-        this.discardAdmin(admin);
-      }
-      throw toLogError(error, what, topic);
-    }
-  }
-
-  private connectedAdmin(): Promise<Admin> {
-    if (this.admin === undefined) {
-      const client = this.kafka.admin({ retry: { initialRetryTime: 100, maxRetryTime: 1_000, retries: 5 } });
-      const entry = {
-        client,
-        ready: client.connect().then(
-          () => client,
-          (error: unknown) => {
-            this.discardAdmin(client);
-            throw error;
-          },
-        ),
-      };
-      entry.ready.catch(() => {});
-      this.admin = entry;
-    }
-    return this.admin.ready;
-  }
-
-  private discardAdmin(client: Admin): void {
-    if (this.admin?.client !== client) return;
-    this.admin = undefined;
-    client.disconnect().catch(() => {});
-  }
-
-  /** `promise` within `timeoutMs`, failures as coded errors. */
-  private async deadline<T>(
-    promise: Promise<T>,
-    what: string,
-    timeoutMs: number,
-    topic?: string,
-  ): Promise<T> {
-    try {
-      return await withDeadline(promise, timeoutMs, () =>
+      return await withDeadline(work(admin), timeoutMs, () =>
         timedOut(what, timeoutMs, topic === undefined ? undefined : { topic }),
       );
     } catch (error) {
+      if (admin.isUnknownTopic(error)) {
+        if (topic === undefined) throw toLogError(error, what);
+        this.topics.delete(topic);
+        throw topicNotFound(topic);
+      }
+      // A protocol error (or one of ours, like EY_GROUP_ACTIVE) is an answer; anything else
+      // (connection trouble, a deadline) gets a new client.
+      const answered =
+        admin.isKafkaAnswer(error) || (isEventyardError(error) && error.code !== 'EY_LOG_UNAVAILABLE');
+      if (!answered) admin.reset();
       throw toLogError(error, what, topic);
     }
   }

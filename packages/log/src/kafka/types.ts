@@ -1,6 +1,7 @@
 import type { ConnectionOptions } from 'node:tls';
 import type { EventyardError } from '@eventyard/core';
 import type { SASLOptions } from 'kafkajs';
+import type { Consumer } from '../types.ts';
 
 /** What the Kafka log logs through; a pino logger fits as it is. */
 export interface KafkaLogLogger {
@@ -23,22 +24,24 @@ export interface KafkaConsumerSettings {
   /** How long members get to rejoin during a rebalance. Default 60 000. */
   rebalanceTimeoutMs?: number;
   /**
-   * Longest wait of one fetch for new records (Kafka `fetch.max.wait.ms`). kafkajs also sleeps this
-   * long when every partition is paused, so it bounds how soon a resumed partition (after
-   * backpressure, or a full prefetch buffer) is fetched again. Default 100.
+   * Longest wait of one fetch for new records (Kafka `fetch.max.wait.ms`). With kafkajs it also
+   * bounds how soon a resumed partition (after backpressure, or a full prefetch buffer) is fetched
+   * again, since kafkajs sleeps this long when every partition is paused. Default 100.
    */
   maxWaitTimeMs?: number;
 }
 
-/** The Kafka client appends go through (consuming, offsets and topics use kafkajs either way). */
+/** The Kafka client the log runs on: appends, consumer groups, topics and offsets. */
 export type KafkaClientName = 'kafkajs' | 'platformatic';
 
 export interface KafkaLogOptions {
   /** Bootstrap servers, `host:port`. */
   brokers: string[];
   /**
-   * The producer client: `platformatic` (@platformatic/kafka, the default) or `kafkajs`. Both keep
-   * the same append contract (idempotent, acks=all, Kafka's partitioner, one request in flight).
+   * The client: `platformatic` (@platformatic/kafka, the default) or `kafkajs`, for everything the
+   * log does. Both keep the same contract (appends idempotent, acks=all, Kafka's partitioner, one
+   * request in flight; consumer groups with the same assignment protocol, so members on either
+   * client can share a group) and pass the same suites.
    */
   client?: KafkaClientName;
   /** Kafka client id (broker logs, quotas). Default 'eventyard'. */
@@ -60,4 +63,12 @@ export interface KafkaLogOptions {
   logLevel?: 'error' | 'warn' | 'info' | 'debug';
   /** Errors of background work that have no caller to reject (a failed onBatch, a consumer restart). */
   onError?: (error: EventyardError) => void;
+}
+
+/** One `consume()` call, on either client (internal: what the log keeps per group and topic). */
+export interface GroupConsumer extends Consumer {
+  readonly group: string;
+  readonly topic: string;
+  /** Joins the group; resolves once the first assignment was handed to `onAssign`. */
+  start(): Promise<void>;
 }

@@ -22,14 +22,16 @@
  * flight finish and `onRevoke` runs while the member is still in the group, so its commits land.
  */
 import { type EventyardError, isEventyardError } from '@eventyard/core';
-import type { EachBatchPayload, Kafka, Consumer as KafkaConsumer } from 'kafkajs';
-import { invalidArgument, logClosed, logUnavailable, partitionNotFound } from '../errors.ts';
-import type { ConsumeOptions, Consumer, RecordBatch, StoredRecord } from '../types.ts';
+import type { EachBatchPayload, Kafka, Consumer as KafkaConsumer, KafkaMessage } from 'kafkajs';
+import { invalidArgument, logClosed, logUnavailable, partitionNotFound } from '../../../errors.ts';
+import type { ConsumeOptions, Consumer, RecordBatch, StoredRecord } from '../../../types.ts';
+import { FetchBuffer } from '../../buffer.ts';
+import { type Commit, CommitQueue } from '../../commits.ts';
+import { timedOut, withDeadline } from '../../errors.ts';
+import type { GroupConsumer, KafkaConsumerSettings } from '../../types.ts';
 import { subscriptionRoundRobin } from './assigner.ts';
-import { FetchBuffer } from './buffer.ts';
-import { timedOut, toLogError, withDeadline } from './errors.ts';
+import { toLogError } from './errors.ts';
 import { toStoredRecord } from './records.ts';
-import type { KafkaConsumerSettings } from './types.ts';
 
 /** After `onBatch` rejects, the same records are offered again after this pause. */
 const REDELIVERY_DELAY_MS = 1_000;
@@ -46,7 +48,7 @@ export interface ConsumerHost {
   settings: KafkaConsumerSettings;
   reportError(error: unknown, message: string): EventyardError;
   /** Called once the consumer is closed (or failed to start), to release its (group, topic) claim. */
-  released(consumer: KafkaLogConsumer): void;
+  released(consumer: GroupConsumer): void;
 }
 
 interface PartitionState {
@@ -58,7 +60,7 @@ interface PartitionState {
   inFlight: boolean;
   /** kafkajs is told not to fetch this partition. */
   fetchPaused: boolean;
-  buffer: FetchBuffer;
+  buffer: FetchBuffer<KafkaMessage>;
   /** Offset after the last record fetched (kafkajs' fetch position), once known. */
   position: number | undefined;
   /** After a forward seek: records below this offset are dropped as they arrive. */
@@ -67,11 +69,6 @@ interface PartitionState {
   seeks: number;
   /** A seek kafkajs could not take yet (consumer restarting); applied on the next assignment. */
   pendingSeek: number | undefined;
-}
-
-interface Commit {
-  partition: number;
-  offset: number;
 }
 
 export class KafkaLogConsumer implements Consumer {
@@ -89,10 +86,7 @@ export class KafkaLogConsumer implements Consumer {
   private readonly inFlight = new Set<Promise<void>>();
   private closing: Promise<void> | undefined;
   private restartTimer: NodeJS.Timeout | undefined;
-  /** Commits gathered while the previous commit request is in flight. */
-  private readonly wanted = new Map<number, number>();
-  private queuedCommit: Promise<void> | undefined;
-  private runningCommit: Promise<void> | undefined;
+  private readonly commits: CommitQueue;
 
   constructor(host: ConsumerHost, options: ConsumeOptions, partitions: number) {
     this.host = host;
@@ -105,6 +99,7 @@ export class KafkaLogConsumer implements Consumer {
     }
     this.prefetch = this.maxBatchSize * PREFETCH_BATCHES;
     for (let p = 0; p < partitions; p++) this.parts.push(newPartition());
+    this.commits = new CommitQueue((commits) => this.sendCommits(commits));
   }
 
   /** Joins the group; resolves once the first assignment was handed to `onAssign`. */
@@ -130,22 +125,7 @@ export class KafkaLogConsumer implements Consumer {
     } catch (error) {
       return Promise.reject(error);
     }
-    this.wanted.set(partition, offset);
-    // Commits made while one is in flight leave together in the next request.
-    this.queuedCommit ??= (this.runningCommit ?? Promise.resolve())
-      .catch(() => {})
-      .then(() => {
-        this.queuedCommit = undefined;
-        const commits: Commit[] = [];
-        for (const [p, o] of this.wanted) commits.push({ partition: p, offset: o });
-        this.wanted.clear();
-        const running = this.sendCommits(commits);
-        this.runningCommit = running;
-        return running.finally(() => {
-          if (this.runningCommit === running) this.runningCommit = undefined;
-        });
-      });
-    return this.queuedCommit;
+    return this.commits.commit(partition, offset);
   }
 
   pause(partition: number): void {
@@ -199,8 +179,7 @@ export class KafkaLogConsumer implements Consumer {
       await this.lifecycle;
       // Still a member of the group here, so what onRevoke commits lands.
       await this.revoke();
-      await this.queuedCommit?.catch(() => {});
-      await this.runningCommit?.catch(() => {});
+      await this.commits.settled();
     } finally {
       this.state = 'closed';
       const client = this.client;

@@ -3,7 +3,7 @@
  * the caller's logger (or switched off).
  */
 import { Kafka, type logCreator, logLevel } from 'kafkajs';
-import type { KafkaLogLogger, KafkaLogOptions } from './types.ts';
+import type { KafkaLogLogger, KafkaLogOptions } from '../../types.ts';
 
 const LEVELS = {
   error: logLevel.ERROR,

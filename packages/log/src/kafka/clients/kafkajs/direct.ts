@@ -4,8 +4,8 @@
  * go through kafkajs' internal cluster client.
  */
 import type { Kafka } from 'kafkajs';
-import { groupActive } from '../errors.ts';
-import type { StoredRecord } from '../types.ts';
+import { groupActive } from '../../../errors.ts';
+import type { StoredRecord } from '../../../types.ts';
 import {
   createInternalCluster,
   type InternalBroker,
