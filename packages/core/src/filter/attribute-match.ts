@@ -76,6 +76,20 @@ export class AttributeMatchNode implements FilterNode {
     return out;
   }
 
+  /**
+   * True when every event whose attribute `name` is `value` passes: the filter compares exactly
+   * that one attribute with that value (the trigger index then need not evaluate it).
+   */
+  satisfiedBy(name: string, value: string): boolean {
+    if (this.#dialect !== 'exact' && this.#dialect !== 'attributes') return false;
+    if (value === '') return false;
+    for (let i = 0; i < this.#names.length; i++) {
+      if (this.#names[i] !== name || this.#keys[i] !== name || this.#kinds[i] !== PLAIN) return false;
+      if (this.#values[i] !== value) return false;
+    }
+    return this.#names.length > 0;
+  }
+
   evaluate(input: FilterInput): Outcome {
     const attributes = input.event.attributes;
     const keys = this.#keys;

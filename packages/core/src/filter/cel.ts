@@ -1,6 +1,7 @@
 import { type ASTNode, Environment, type ParseResult } from '@marcbachmann/cel-js';
+import { type CelClosure, compileCelClosure, compileCelConjunction, DEFER } from './cel-closure.ts';
 import { invalidFilter, positionAt } from './errors.ts';
-import { celActivationOf } from './input.ts';
+import { celActivationOf, EventFilterInput } from './input.ts';
 import { ERROR, FAIL, type FilterNode, type Outcome, PASS } from './node.ts';
 import { matchesMethodOffset, re2Matches, registerLiteralPattern } from './regex.ts';
 import type { FilterInput } from './types.ts';
@@ -23,6 +24,11 @@ import type { FilterInput } from './types.ts';
  *     use only their own variables, literals, and event attributes compared with == or !=. So a
  *     body's cost is bounded by the element it looks at, and an expression costs time linear in
  *     the event's size: `items.exists(i, i in items)` would be quadratic, and is rejected.
+ *
+ * Expressions of the common shapes (comparisons of attributes and data fields with literals,
+ * `&&`, `||`, `!`, `has()`, ...) also compile to plain closures (cel-closure.ts) that give cel-js's
+ * verdict without its interpreter; cel-js evaluates everything else, and whatever a closure
+ * cannot decide exactly.
  */
 
 export const MAX_EXPRESSION_LENGTH = 4096;
@@ -76,17 +82,52 @@ export class CelNode implements FilterNode {
   readonly needsData: boolean;
   readonly #program: ParseResult;
   readonly #required: ReadonlyMap<string, string>;
+  /** The expression as a closure (cel-closure.ts), when it has one of the shapes covered there. */
+  readonly #closure: CelClosure | undefined;
+  /** The parsed expression, for `residualGiven`. */
+  readonly #ast: ASTNode | undefined;
 
   constructor(
     label: string,
     program: ParseResult,
     needsData: boolean,
     required: ReadonlyMap<string, string>,
+    closure?: CelClosure,
+    ast?: ASTNode,
   ) {
     this.label = label;
     this.#program = program;
     this.needsData = needsData;
     this.#required = required;
+    this.#closure = closure;
+    this.#ast = ast;
+  }
+
+  /**
+   * This filter for events whose attribute `name` is `value` (the trigger index looks the trigger
+   * up by it): the top-level `event.<name> == '<value>'` terms are true then, and `true && x` has
+   * the verdict of `x` (cel-js's `&&` is true only when both sides are, false when either is, and
+   * an error otherwise, in any order). null when nothing else is left (the filter passes), a node
+   * whose closure skips those terms, or undefined when no term can be skipped or there is no
+   * closure. Where the closure defers, cel-js evaluates the whole expression, as ever.
+   */
+  residualGiven(name: string, value: string): CelNode | null | undefined {
+    if (this.#closure === undefined || this.#ast === undefined || this.#required.get(name) !== value) {
+      return undefined;
+    }
+    const terms: ASTNode[] = [];
+    conjunction(this.#ast, terms);
+    const rest = terms.filter((term) => !isRequiredEquality(term, name, value));
+    if (rest.length === terms.length) return undefined;
+    if (rest.length === 0) return null;
+    const closure = compileCelConjunction(rest);
+    if (closure === undefined) return undefined;
+    return new CelNode(this.label, this.#program, this.needsData, this.#required, closure);
+  }
+
+  /** True when evaluation runs a compiled closure, falling back to cel-js only when it defers. */
+  get compiled(): boolean {
+    return this.#closure !== undefined;
   }
 
   /**
@@ -104,6 +145,25 @@ export class CelNode implements FilterNode {
   }
 
   evaluate(input: FilterInput): Outcome {
+    // The closure reads the event through createFilterInput's input, whose data is JSON.parse's.
+    if (this.#closure !== undefined && input instanceof EventFilterInput) {
+      const result = this.#closure(input);
+      if (result === true) return PASS;
+      if (result === false) return FAIL;
+      if (result !== DEFER) return ERROR;
+    }
+    return this.evaluateWithLibrary(input);
+  }
+
+  /** The closure's verdict, or undefined when it has none or defers to cel-js (for tests). */
+  evaluateCompiled(input: FilterInput): Outcome | undefined {
+    if (this.#closure === undefined) return undefined;
+    const result = this.#closure(input);
+    return result === true ? PASS : result === false ? FAIL : result === DEFER ? undefined : ERROR;
+  }
+
+  /** The verdict of cel-js itself, the reference the closures are equivalent to. */
+  evaluateWithLibrary(input: FilterInput): Outcome {
     let result: unknown;
     try {
       result = this.#program(celActivationOf(input));
@@ -172,7 +232,8 @@ export function compileCel(expression: unknown, label: string, path: string): Fi
   }
   const required = new Map<string, string>();
   requiredEqualities(parsed.ast, required);
-  return new CelNode(label, program, analysis.needsData, required);
+  const closure = compileCelClosure(parsed.ast);
+  return new CelNode(label, program, analysis.needsData, required, closure, parsed.ast);
 }
 
 /**
@@ -194,6 +255,22 @@ function requiredEqualities(node: ASTNode, into: Map<string, string>): void {
   // `event.time` is a timestamp and `event.data` the parsed data, not the attribute strings.
   if (attribute === undefined || attribute === 'time' || attribute === 'data') return;
   if (literal !== undefined && !into.has(attribute)) into.set(attribute, literal);
+}
+
+/** The terms of the top-level `&&` chain of `node`, left to right. */
+function conjunction(node: ASTNode, into: ASTNode[]): void {
+  if (node.op === '&&') {
+    for (const child of node.args) conjunction(child, into);
+  } else into.push(node);
+}
+
+/** Whether `node` is a term `requiredEqualities` reads as attribute `name` == `value`. */
+function isRequiredEquality(node: ASTNode, name: string, value: string): boolean {
+  if (node.op !== '==') return false;
+  const [left, right] = node.args;
+  const attribute = attributeSelected(left) ?? attributeSelected(right);
+  const literal = stringLiteral(right) ?? stringLiteral(left);
+  return attribute === name && literal === value;
 }
 
 /** `event.type`, `ce.type` or `event['type']` (not the optional forms): the attribute's name. */

@@ -163,15 +163,57 @@ function requiredValues(node: FilterNode, into: Map<string, string>): void {
 
 const NO_ATTRIBUTES: ReadonlyMap<string, string> = new Map();
 
+/**
+ * What is left to evaluate of `filter` for events whose attribute `name` is `value`, as the
+ * trigger index knows of the events it files a trigger's type or source under: null when nothing
+ * is (the filter passes), a node to evaluate, or undefined when nothing can be left out (or the
+ * filter was not compiled here).
+ *
+ * A top-level filter that compares exactly that attribute with that value passes, and so does a
+ * CEL term `event.<name> == '<value>'` of a top-level conjunction (see CelNode.residualGiven).
+ * Dropping a passing filter from the top-level `all` leaves the same verdict: `all` fails when one
+ * filter fails, errs when one errs, and otherwise matches (pass or NoFilter), with or without a
+ * passing member. `all` of one filter gives that filter's verdict.
+ */
+export function residualOf(
+  filter: CompiledFilter,
+  name: string,
+  value: string,
+): FilterNode | null | undefined {
+  if (!(filter instanceof TriggerFilter)) return undefined;
+  const root = filter.root;
+  if (root instanceof AttributeMatchNode) return root.satisfiedBy(name, value) ? null : undefined;
+  if (!(root instanceof AllNode)) return undefined;
+  let changed = false;
+  const rest: FilterNode[] = [];
+  for (const child of root.children) {
+    const residual =
+      child instanceof AttributeMatchNode
+        ? child.satisfiedBy(name, value)
+          ? null
+          : undefined
+        : child instanceof CelNode
+          ? child.residualGiven(name, value)
+          : undefined;
+    if (residual !== undefined) changed = true;
+    if (residual === undefined) rest.push(child);
+    else if (residual !== null) rest.push(residual);
+  }
+  if (rest.length === 0) return null;
+  if (rest.length === 1) return rest[0];
+  return changed ? new AllNode(root.label, rest) : undefined;
+}
+
 class TriggerFilter implements CompiledFilter {
   readonly needsData: boolean;
   readonly exactType: string | undefined;
   readonly exactSource: string | undefined;
   readonly exactAttributes: ReadonlyMap<string, string>;
-  readonly #root: FilterNode;
+  /** The compiled filter objects (read by `residualOf`). */
+  readonly root: FilterNode;
 
   constructor(root: FilterNode) {
-    this.#root = root;
+    this.root = root;
     this.needsData = root.needsData;
     this.exactType = requiredValue(root, 'type');
     this.exactSource = requiredValue(root, 'source');
@@ -181,13 +223,13 @@ class TriggerFilter implements CompiledFilter {
   }
 
   evaluate(input: FilterInput): FilterResult {
-    const outcome = this.#root.evaluate(input);
+    const outcome = this.root.evaluate(input);
     return outcome === FAIL ? 'no-match' : outcome === ERROR ? 'error' : 'match';
   }
 
   explain(input: FilterInput): string | undefined {
-    const outcome = this.#root.evaluate(input);
-    return outcome === FAIL || outcome === ERROR ? this.#root.explain(input) : undefined;
+    const outcome = this.root.evaluate(input);
+    return outcome === FAIL || outcome === ERROR ? this.root.explain(input) : undefined;
   }
 }
 

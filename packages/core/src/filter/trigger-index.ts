@@ -1,3 +1,5 @@
+import { residualOf } from './compile.ts';
+import { ERROR, FAIL, type FilterNode } from './node.ts';
 import type { CompiledFilter, FilterInput, FilterResult } from './types.ts';
 
 /** What the index is built from: a value (a trigger, its key, ...) and its compiled filter. */
@@ -19,6 +21,12 @@ interface Slot<T> {
   readonly seq: number;
   readonly value: T;
   readonly filter: CompiledFilter;
+  /**
+   * For a trigger filed under its exact type (or source): what is left of its filter to evaluate
+   * for the events looked up there, which all have that type. null: nothing, it matches; undefined:
+   * the whole filter.
+   */
+  readonly residual: FilterNode | null | undefined;
 }
 
 const NO_SLOTS: never[] = [];
@@ -56,12 +64,24 @@ export class TriggerIndex<T> {
   constructor(entries: Iterable<TriggerIndexEntry<T>>) {
     let needsData = false;
     for (const { value, filter } of entries) {
-      const slot: Slot<T> = { seq: this.#all.length, value, filter };
-      this.#all.push(slot);
+      const seq = this.#all.length;
       needsData ||= filter.needsData;
-      if (filter.exactType !== undefined) file(this.#byType, filter.exactType, slot);
-      else if (filter.exactSource !== undefined) file(this.#bySource, filter.exactSource, slot);
-      else if (!this.#fileByAttribute(filter, slot)) this.#unindexed.push(slot);
+      const { exactType, exactSource } = filter;
+      if (exactType !== undefined) {
+        const slot: Slot<T> = { seq, value, filter, residual: residualOf(filter, 'type', exactType) };
+        this.#all.push(slot);
+        file(this.#byType, exactType, slot);
+        continue;
+      }
+      if (exactSource !== undefined) {
+        const slot: Slot<T> = { seq, value, filter, residual: residualOf(filter, 'source', exactSource) };
+        this.#all.push(slot);
+        file(this.#bySource, exactSource, slot);
+        continue;
+      }
+      const slot: Slot<T> = { seq, value, filter, residual: undefined };
+      this.#all.push(slot);
+      if (!this.#fileByAttribute(filter, slot)) this.#unindexed.push(slot);
     }
     this.needsData = needsData;
     this.#heads = new Int32Array(3 + this.#byAttribute.length);
@@ -167,7 +187,14 @@ function evaluateInto<T>(
   matched: T[],
   onError: ((value: T) => void) | undefined,
 ): void {
-  const result = slot.filter.evaluate(input);
+  const residual = slot.residual;
+  let result: FilterResult;
+  if (residual === undefined) result = slot.filter.evaluate(input);
+  else if (residual === null) result = 'match';
+  else {
+    const outcome = residual.evaluate(input);
+    result = outcome === FAIL ? 'no-match' : outcome === ERROR ? 'error' : 'match';
+  }
   if (result === 'match') matched.push(slot.value);
   else if (result === 'error' && onError !== undefined) onError(slot.value);
 }

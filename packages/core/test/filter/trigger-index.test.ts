@@ -28,6 +28,9 @@ const CELS = [
   'event.data.score > 50', // an error when there is no data or no score
   "event.source.matches('^/crm')",
   "int(event.data.score) % 2 == 0 || event.type == 'com.b.created'",
+  "event.type == 'com.a.created' && event.data.score > 50",
+  "event['type'] == 'com.a.deleted' && has(event.region) && event.source == '/erp'",
+  "'org.c.created' == ce.type",
 ];
 
 function randomLeaf(r: () => number): SubscriptionsApiFilter {
@@ -154,6 +157,53 @@ test('triggers filed under another exact type or source are never evaluated', ()
   );
   assert.equal(byType[7]?.calls, 1);
   assert.equal(byType[8]?.calls, 0);
+});
+
+test('a trigger looked up by its type is evaluated for everything else it requires', () => {
+  const specs: Array<Pick<TriggerSpec, 'filter' | 'filters'>> = [
+    { filters: [{ exact: { type: 'com.x', source: 'com.x' } }] },
+    { filter: { attributes: { type: 'com.x', source: 'com.x' } } },
+    { filters: [{ exact: { type: 'com.x' } }, { exact: { subject: 'com.x' } }] },
+    { filters: [{ exact: { type: 'com.x' } }] },
+    { filter: { attributes: { type: 'com.x' } } },
+    { filters: [{ exact: { type: 'com.x' } }, { cel: 'event.data.n > 1' }] },
+    { filters: [{ exact: { type: 'com.x' } }, { not: { exact: { type: 'com.x' } } }] },
+    {
+      filters: [{ cel: "event.type == 'com.x'" }, { exact: { type: 'com.x' } }, { cel: 'event.data.n > 1' }],
+    },
+    { filter: { attributes: { source: 'com.x' } } },
+    { filters: [{ cel: "event.type == 'com.x' && event.data.n > 1" }] },
+    { filters: [{ cel: "event.type == 'com.x' && event.type == 'com.y'" }] },
+    {
+      filters: [
+        { cel: "ce['type'] == 'com.x'" },
+        { cel: "event.source == 'com.x' && 'com.x' == event.type" },
+      ],
+    },
+  ];
+  const entries = specs.map((spec, value) => ({ value, filter: compileTriggerFilter(spec) }));
+  const index = new TriggerIndex(entries);
+  const cases: Array<[FilterInput, number[], number[]]> = [
+    [createFilterInput(event({ type: 'com.x', source: '/s' })), [3, 4], [5, 7, 9]],
+    [
+      createFilterInput(event({ type: 'com.x', source: 'com.x', subject: 'com.x' }, { n: 2 })),
+      [0, 1, 2, 3, 4, 5, 7, 8, 9, 11],
+      [],
+    ],
+    [createFilterInput(event({ type: 'com.y', source: 'com.x' }, { n: 2 })), [8], []],
+  ];
+  for (const [at, matches, errors] of cases) {
+    const failed: number[] = [];
+    assert.deepEqual(
+      index.match(at, (v) => failed.push(v)),
+      matches,
+    );
+    assert.deepEqual(failed, errors);
+    assert.deepEqual(
+      entries.filter((e) => e.filter.evaluate(at) === 'match').map((e) => e.value),
+      matches,
+    );
+  }
 });
 
 test('explain reports every trigger, including those the index skips', () => {
