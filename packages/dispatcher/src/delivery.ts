@@ -44,73 +44,166 @@ export const MAX_REPLY_BYTES = 4 * 1024 * 1024;
 /** Knative keeps 1024 bytes of an error response (`knativeerrordata`). */
 export const ERROR_BODY_BYTES = 1024;
 const EMPTY = new Uint8Array(0);
+const ABORTED: AttemptResult = { kind: 'aborted' };
+/** Until a response starts (an attempt that never got one does not expose its headers). */
+const NO_HEADERS: IncomingHttpHeaders = Object.freeze({});
 
 /**
  * One POST of `message` to `target`, bounded by `timeoutMs` from start to the end of the body (as
- * Knative's per-request `delivery.timeout`). Never throws: transport errors and timeouts are results.
+ * Knative's per-request `delivery.timeout`). Never rejects: transport errors and timeouts are results.
+ *
+ * Sent with undici's `dispatch` and one handler object per attempt that collects the body, rather
+ * than `request`, which builds a Readable body stream (and an AsyncResource) per response that we
+ * then drained through an async iterator, with an AbortController and two listeners per attempt:
+ * 50 → 30 µs of CPU per attempt against a keep-alive subscriber (bench/RESULTS.md, benchmark 3).
  */
-export async function sendAttempt(
+export function sendAttempt(
   http: HttpDispatcher,
   target: Target,
   message: HttpMessage,
   timeoutMs: number,
   stop: AbortSignal,
 ): Promise<AttemptResult> {
-  if (stop.aborted) return { kind: 'aborted' };
-  // One controller per attempt, aborted by a timer that is cleared as soon as the attempt ends,
-  // or by `stop`. Not AbortSignal.timeout + AbortSignal.any: their timer and signals lived for the
-  // whole timeout (30 s by default) after every attempt, and each composite signal left weak
-  // references on the long-lived `stop` signal; at 1,000 attempts/s that held ~40,000 timers and
-  // signals and grew the heap for minutes (bench/RESULTS.md, benchmark 7).
-  const controller = new AbortController();
-  let timedOut = false;
-  const timer = setTimeout(() => {
-    timedOut = true;
-    controller.abort();
-  }, timeoutMs);
-  const onStop = () => controller.abort();
-  stop.addEventListener('abort', onStop, { once: true });
+  if (stop.aborted) return Promise.resolve(ABORTED);
+  const { promise, resolve } = Promise.withResolvers<AttemptResult>();
+  const attempt = new Attempt(resolve, timeoutMs, attemptsStoppedBy(stop));
   try {
-    const response = await http.request({
-      origin: target.origin,
-      path: target.path,
-      method: 'POST',
-      headers: message.headers,
-      body: message.body ?? null,
-      signal: controller.signal,
-    });
-    const ok = response.statusCode >= 200 && response.statusCode < 300;
-    const { body, truncated } = await readBody(response.body, ok ? MAX_REPLY_BYTES : ERROR_BODY_BYTES);
-    return { kind: 'response', status: response.statusCode, headers: response.headers, body, truncated };
+    http.dispatch(
+      {
+        origin: target.origin,
+        path: target.path,
+        method: 'POST',
+        headers: message.headers,
+        body: message.body ?? null,
+      },
+      attempt,
+    );
   } catch (error) {
-    if (stop.aborted) return { kind: 'aborted' };
-    if (timedOut) return { kind: 'timeout', message: `no answer within ${timeoutMs} ms` };
-    return { kind: 'network', message: describeError(error) };
-  } finally {
-    clearTimeout(timer);
-    stop.removeEventListener('abort', onStop);
+    attempt.onResponseError(undefined, error as Error);
   }
+  return promise;
 }
 
-/** Reads up to `limit` bytes; the rest is discarded (the connection is then closed, not reused). */
-async function readBody(
-  body: HttpDispatcher.ResponseData['body'],
-  limit: number,
-): Promise<{ body: Uint8Array; truncated: boolean }> {
-  const chunks: Buffer[] = [];
-  let size = 0;
-  for await (const chunk of body as AsyncIterable<Buffer>) {
-    if (size + chunk.length > limit) {
-      chunks.push(chunk.subarray(0, limit - size));
-      size = limit;
-      body.destroy();
-      return { body: Buffer.concat(chunks, size), truncated: true };
-    }
-    chunks.push(chunk);
-    size += chunk.length;
+/**
+ * The attempts in flight under each stop signal: one `abort` listener per signal that ends them
+ * all, instead of an add/removeEventListener pair (and an AbortController) per attempt.
+ */
+const inFlight = new WeakMap<AbortSignal, Set<Attempt>>();
+
+function attemptsStoppedBy(stop: AbortSignal): Set<Attempt> {
+  let attempts = inFlight.get(stop);
+  if (attempts === undefined) {
+    const created = new Set<Attempt>();
+    stop.addEventListener(
+      'abort',
+      () => {
+        for (const attempt of created) attempt.cancel(ABORTED);
+      },
+      { once: true },
+    );
+    inFlight.set(stop, created);
+    attempts = created;
   }
-  if (size === 0) return { body: EMPTY, truncated: false };
-  return { body: chunks.length === 1 ? chunks[0]! : Buffer.concat(chunks, size), truncated: false };
+  return attempts;
+}
+
+function onTimeout(attempt: Attempt): void {
+  attempt.cancel({ kind: 'timeout', message: `no answer within ${attempt.timeoutMs} ms` });
+}
+
+/**
+ * undici's handler for one attempt: keeps the status, headers and up to `limit` bytes of the body
+ * (the whole body for a 2xx, up to `MAX_REPLY_BYTES`; the first `ERROR_BODY_BYTES` otherwise) and
+ * settles once, on the first of: the end of the response, an error, the timer, or stop. A request
+ * cut short (timeout, stop, a body over the limit) is aborted, which closes its connection rather
+ * than reusing it with a response half read. A timeout is a timeout even before the request got a
+ * connection. The timer is cleared as soon as the attempt settles: timers and signals that lived
+ * for the whole timeout after each attempt held tens of thousands of them in the soak
+ * (bench/RESULTS.md, benchmark 7).
+ */
+class Attempt implements HttpDispatcher.DispatchHandler {
+  readonly timeoutMs: number;
+  readonly #resolve: (result: AttemptResult) => void;
+  readonly #attempts: Set<Attempt>;
+  readonly #timer: NodeJS.Timeout;
+  #controller: HttpDispatcher.DispatchController | undefined;
+  #settled = false;
+  #status = 0;
+  #headers = NO_HEADERS;
+  #limit = ERROR_BODY_BYTES;
+  #chunks: Buffer[] | undefined;
+  #size = 0;
+
+  constructor(resolve: (result: AttemptResult) => void, timeoutMs: number, attempts: Set<Attempt>) {
+    this.#resolve = resolve;
+    this.timeoutMs = timeoutMs;
+    this.#attempts = attempts;
+    attempts.add(this);
+    this.#timer = setTimeout(onTimeout, timeoutMs, this);
+  }
+
+  /** Ends the attempt with `result` (a timeout, or stop) and aborts its request. */
+  cancel(result: AttemptResult): void {
+    if (this.#settled) return;
+    this.#settle(result);
+    // Before the request reached a connection there is nothing to abort yet: onRequestStart does it.
+    this.#controller?.abort(new Error(result.kind === 'timeout' ? result.message : 'the dispatcher stopped'));
+  }
+
+  onRequestStart(controller: HttpDispatcher.DispatchController): void {
+    this.#controller = controller;
+    if (this.#settled) controller.abort(new Error('the attempt already ended'));
+  }
+
+  onResponseStart(
+    _controller: HttpDispatcher.DispatchController,
+    statusCode: number,
+    headers: IncomingHttpHeaders,
+  ): void {
+    // 1xx informational responses are followed by the real one.
+    if (statusCode < 200) return;
+    this.#status = statusCode;
+    this.#headers = headers;
+    this.#limit = statusCode < 300 ? MAX_REPLY_BYTES : ERROR_BODY_BYTES;
+  }
+
+  onResponseData(controller: HttpDispatcher.DispatchController, chunk: Buffer): void {
+    if (this.#settled) return;
+    const room = this.#limit - this.#size;
+    const kept = chunk.length > room ? chunk.subarray(0, room) : chunk;
+    if (this.#chunks === undefined) this.#chunks = [kept];
+    else this.#chunks.push(kept);
+    this.#size += kept.length;
+    if (kept !== chunk) {
+      this.#respond(true);
+      controller.abort(new Error('response body over the limit; the rest is discarded'));
+    }
+  }
+
+  onResponseEnd(): void {
+    if (!this.#settled) this.#respond(false);
+  }
+
+  onResponseError(_controller: HttpDispatcher.DispatchController | undefined, error: Error): void {
+    if (!this.#settled) this.#settle({ kind: 'network', message: describeError(error) });
+  }
+
+  #respond(truncated: boolean): void {
+    const chunks = this.#chunks;
+    const size = this.#size;
+    let body: Uint8Array = EMPTY;
+    if (chunks !== undefined && size > 0)
+      body = chunks.length === 1 ? chunks[0]! : Buffer.concat(chunks, size);
+    this.#settle({ kind: 'response', status: this.#status, headers: this.#headers, body, truncated });
+  }
+
+  #settle(result: AttemptResult): void {
+    this.#settled = true;
+    clearTimeout(this.#timer);
+    this.#attempts.delete(this);
+    this.#chunks = undefined;
+    this.#resolve(result);
+  }
 }
 
 function describeError(error: unknown): string {

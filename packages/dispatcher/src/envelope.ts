@@ -82,6 +82,12 @@ export class EventEnvelope {
  */
 export function subscriberMessage(event: CloudEvent, format: DeliveryFormat): HttpMessage {
   const message = format === 'json' ? toHttpStructured(event) : toHttpBinary(event);
+  // undici copies a body that is a Uint8Array but not a Buffer into a Buffer on every request:
+  // done once here, for every trigger and attempt that sends this message.
+  const body = message.body;
+  if (body !== undefined && !Buffer.isBuffer(body)) {
+    message.body = Buffer.from(body.buffer, body.byteOffset, body.byteLength);
+  }
   const headers = message.headers;
   headers.prefer = 'reply';
   const attributes = event.attributes;

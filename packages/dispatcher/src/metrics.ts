@@ -25,12 +25,24 @@ export interface DispatchMetrics {
   queueLength: Gauge<TriggerLabel>;
   /** Records not yet committed (end offset − committed, summed over partitions). */
   lag: Gauge<'namespace' | 'broker' | 'topic'>;
+  /** The live triggers' bound metrics, read when a scrape collects the figures they keep. */
+  triggers: Set<BoundTriggerMetrics>;
 }
+
+/** One set of bound triggers per registry, shared like the metrics are (see `reuse`). */
+const triggersByRegistry = new WeakMap<Registry, Set<BoundTriggerMetrics>>();
 
 const TRIGGER_LABELS: TriggerLabel[] = ['namespace', 'broker', 'trigger'];
 
 export function createDispatchMetrics(registry: Registry): DispatchMetrics {
+  let triggers = triggersByRegistry.get(registry);
+  if (triggers === undefined) {
+    triggers = new Set();
+    triggersByRegistry.set(registry, triggers);
+  }
+  const bound = triggers;
   return {
+    triggers: bound,
     events: reuse(
       registry,
       'eventyard_dispatch_events_total',
@@ -40,6 +52,9 @@ export function createDispatchMetrics(registry: Registry): DispatchMetrics {
           help: 'Delivery attempts to subscribers, by response code class (2xx, 4xx, 5xx, timeout, network).',
           labelNames: [...TRIGGER_LABELS, 'response_code_class'],
           registers: [registry],
+          collect() {
+            for (const trigger of bound) trigger.collectAttempts();
+          },
         }),
     ),
     latency: reuse(
@@ -107,6 +122,9 @@ export function createDispatchMetrics(registry: Registry): DispatchMetrics {
           help: 'Deliveries in progress per trigger.',
           labelNames: TRIGGER_LABELS,
           registers: [registry],
+          collect() {
+            for (const trigger of bound) trigger.collectInFlight();
+          },
         }),
     ),
     queueLength: reuse(
@@ -118,6 +136,9 @@ export function createDispatchMetrics(registry: Registry): DispatchMetrics {
           help: 'Events waiting for a delivery slot per trigger.',
           labelNames: TRIGGER_LABELS,
           registers: [registry],
+          collect() {
+            for (const trigger of bound) trigger.collectQueueLength();
+          },
         }),
     ),
     lag: reuse(
@@ -154,18 +175,31 @@ export interface TriggerMetrics {
   remove(): void;
 }
 
+/** Attempts of one response code class not yet added to the counter. */
+interface PendingAttempts {
+  readonly labels: Record<string, string>;
+  count: number;
+}
+
 /**
  * One object per trigger whose methods call the metrics with label objects built once. Not
  * prom-client's `metric.labels(...)` children: those hold a bound function per method (a gauge
  * child five of them) and each method closed over its child, about 1.5 KB per trigger that a
  * broker with 10,000 triggers kept for nothing (bench/RESULTS.md, benchmark 7). A call through a
  * child and a call with the label object do the same work in prom-client.
+ *
+ * The figures that change on every delivery (attempts, in flight, queue length: five prom-client
+ * calls per event, each hashing the label object) are kept here as plain numbers and handed to
+ * prom-client when a scrape collects them; a scrape sees the same values.
  */
-class BoundTriggerMetrics implements TriggerMetrics {
+export class BoundTriggerMetrics implements TriggerMetrics {
   readonly labels: { namespace: string; broker: string; trigger: string };
   readonly #metrics: DispatchMetrics;
-  /** Label objects per response code class, built on first use. */
-  #attempts: Map<string, Record<string, string>> | undefined;
+  /** Per response code class, built on first use. */
+  #attempts: Map<string, PendingAttempts> | undefined;
+  #inFlight = 0;
+  #queueLength = 0;
+  #removed = false;
 
   constructor(metrics: DispatchMetrics, labels: { namespace: string; broker: string; trigger: string }) {
     this.#metrics = metrics;
@@ -174,12 +208,14 @@ class BoundTriggerMetrics implements TriggerMetrics {
 
   attempt(responseCodeClass: string): void {
     this.#attempts ??= new Map();
-    let labels = this.#attempts.get(responseCodeClass);
-    if (labels === undefined) {
-      labels = { ...this.labels, response_code_class: responseCodeClass };
-      this.#attempts.set(responseCodeClass, labels);
+    let pending = this.#attempts.get(responseCodeClass);
+    if (pending === undefined) {
+      pending = { labels: { ...this.labels, response_code_class: responseCodeClass }, count: 0 };
+      this.#attempts.set(responseCodeClass, pending);
     }
-    this.#metrics.events.inc(labels);
+    pending.count++;
+    // A retired trigger's last deliveries are no longer collected: counted at once.
+    if (this.#removed) this.collectAttempts();
   }
 
   latency(seconds: number): void {
@@ -203,14 +239,37 @@ class BoundTriggerMetrics implements TriggerMetrics {
   }
 
   inFlight(value: number): void {
-    this.#metrics.inFlight.set(this.labels, value);
+    this.#inFlight = value;
   }
 
   queueLength(value: number): void {
-    this.#metrics.queueLength.set(this.labels, value);
+    this.#queueLength = value;
+  }
+
+  /** Adds the attempts counted since the last collection to the counter. */
+  collectAttempts(): void {
+    if (this.#attempts === undefined) return;
+    for (const pending of this.#attempts.values()) {
+      if (pending.count === 0) continue;
+      this.#metrics.events.inc(pending.labels, pending.count);
+      pending.count = 0;
+    }
+  }
+
+  collectInFlight(): void {
+    this.#metrics.inFlight.set(this.labels, this.#inFlight);
+  }
+
+  collectQueueLength(): void {
+    this.#metrics.queueLength.set(this.labels, this.#queueLength);
   }
 
   remove(): void {
+    if (this.#removed) return;
+    this.#removed = true;
+    // Counters outlive the trigger, as Prometheus expects: what was counted is kept.
+    this.collectAttempts();
+    this.#metrics.triggers.delete(this);
     this.#metrics.inFlight.remove(this.labels);
     this.#metrics.queueLength.remove(this.labels);
   }
@@ -223,7 +282,6 @@ export function bindTriggerMetrics(
   trigger: string,
 ): TriggerMetrics {
   const bound = new BoundTriggerMetrics(metrics, { namespace, broker, trigger });
-  bound.inFlight(0);
-  bound.queueLength(0);
+  metrics.triggers.add(bound);
   return bound;
 }

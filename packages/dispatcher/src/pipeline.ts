@@ -21,102 +21,102 @@ const utf8 = new TextEncoder();
  * unfinished, so its record is read again.
  */
 export function createJobRunner(context: DispatchContext, broker: () => BrokerTopics): JobRunner {
-  return async (trigger, job) => {
-    try {
-      await run(context, broker, trigger, job);
-    } catch (error) {
-      // A bug, not a delivery failure: leave the record uncommitted rather than lose the event.
-      context.logger.error(
-        { err: error, trigger: trigger.key },
-        'delivery failed unexpectedly; the event stays uncommitted',
-      );
-    }
-  };
+  return (trigger, job) => run(context, broker, trigger, job);
 }
 
+/** The whole delivery in one async function that never rejects, with no async wrapper around it. */
 async function run(
   context: DispatchContext,
   broker: () => BrokerTopics,
   trigger: TriggerQueue,
   job: DeliveryJob,
-): Promise<void> {
-  const { envelope } = job;
-  for (;;) {
-    const entry = trigger.entry;
-    const delivery = entry.delivery;
-    const result = await sendAttempt(
-      context.http,
-      trigger.target,
-      envelope.message(delivery.format),
-      delivery.timeoutMs,
-      context.stop,
-    );
-    if (result.kind === 'aborted') return;
-    trigger.metrics.attempt(responseCodeClass(result));
+): Promise<DeliveryJob> {
+  try {
+    const { envelope } = job;
+    for (;;) {
+      const entry = trigger.entry;
+      const delivery = entry.delivery;
+      const result = await sendAttempt(
+        context.http,
+        trigger.target,
+        envelope.message(delivery.format),
+        delivery.timeoutMs,
+        context.stop,
+      );
+      if (result.kind === 'aborted') return job;
+      trigger.metrics.attempt(responseCodeClass(result));
 
-    let failure: FailureInfo;
-    let retryable: boolean;
-    if (result.kind === 'response' && result.status >= 200 && result.status < 300) {
-      const reply = readReply(result.headers, result.body, result.truncated);
-      if (reply.kind === 'events') {
-        if (!(await appendReplies(context, broker(), trigger, job, reply.events))) return;
-      } else if (reply.kind === 'none' && result.body.length > 0) {
-        context.logger.debug(
-          { trigger: trigger.key, status: result.status },
-          'reply is not a CloudEvent; ignored',
-        );
+      let failure: FailureInfo;
+      let retryable: boolean;
+      if (result.kind === 'response' && result.status >= 200 && result.status < 300) {
+        const reply = readReply(result.headers, result.body, result.truncated);
+        if (reply.kind === 'events') {
+          if (!(await appendReplies(context, broker(), trigger, job, reply.events))) return job;
+        } else if (reply.kind === 'none' && result.body.length > 0) {
+          context.logger.debug(
+            { trigger: trigger.key, status: result.status },
+            'reply is not a CloudEvent; ignored',
+          );
+        }
+        if (reply.kind !== 'invalid') {
+          trigger.metrics.latency(Math.max(0, context.now() - envelope.arrivalMs) / 1000);
+          job.ticket.finishOne();
+          return job;
+        }
+        trigger.metrics.reply('invalid');
+        const reason = `the subscriber answered HTTP ${result.status} with an invalid CloudEvent: ${reply.message}`;
+        failure = { code: INVALID_REPLY_CODE, data: utf8.encode(reason), reason };
+        retryable = true;
+      } else {
+        failure = failureOf(result);
+        retryable = isRetryable(result);
       }
-      if (reply.kind !== 'invalid') {
-        trigger.metrics.latency(Math.max(0, context.now() - envelope.arrivalMs) / 1000);
+
+      if (!retryable || job.attempt >= maxAttempts(delivery)) {
+        const outcome = await deadLetter(context, {
+          broker: broker(),
+          envelope,
+          trigger: trigger.key,
+          subscriberUri: entry.subscriberUri,
+          delivery,
+          attempts: job.attempt,
+          failure,
+        });
+        if (outcome === 'abandoned') return job;
+        trigger.metrics.deadLetter(outcome);
         job.ticket.finishOne();
-        return;
+        return job;
       }
-      trigger.metrics.reply('invalid');
-      const reason = `the subscriber answered HTTP ${result.status} with an invalid CloudEvent: ${reply.message}`;
-      failure = { code: INVALID_REPLY_CODE, data: utf8.encode(reason), reason };
-      retryable = true;
-    } else {
-      failure = failureOf(result);
-      retryable = isRetryable(result);
-    }
 
-    if (!retryable || job.attempt >= maxAttempts(delivery)) {
-      const outcome = await deadLetter(context, {
-        broker: broker(),
-        envelope,
+      const wait = retryWaitMs(delivery, job.attempt, result, context.now(), context.random);
+      trigger.metrics.retry();
+      // Ordered triggers wait in place whatever the wait: the retry topic would reorder their events.
+      if (wait <= context.inPlaceRetryMaxMs || entry.ordered) {
+        if (!(await sleep(wait, context.stop))) return job;
+        job.attempt++;
+        continue;
+      }
+      const topics = broker();
+      const record = toRetryRecord(envelope.record, {
         trigger: trigger.key,
-        subscriberUri: entry.subscriberUri,
-        delivery,
-        attempts: job.attempt,
-        failure,
+        attempt: job.attempt + 1,
+        due: context.now() + wait,
       });
-      if (outcome === 'abandoned') return;
-      trigger.metrics.deadLetter(outcome);
+      if (!(await appendDurably(context, topics.retryTopic, [record], trigger.key))) return job;
+      context.logger.debug(
+        { trigger: trigger.key, id: envelope.event.attributes.id, attempt: job.attempt + 1, waitMs: wait },
+        'retry scheduled through the retry topic',
+      );
       job.ticket.finishOne();
-      return;
+      return job;
     }
-
-    const wait = retryWaitMs(delivery, job.attempt, result, context.now(), context.random);
-    trigger.metrics.retry();
-    // Ordered triggers wait in place whatever the wait: the retry topic would reorder their events.
-    if (wait <= context.inPlaceRetryMaxMs || entry.ordered) {
-      if (!(await sleep(wait, context.stop))) return;
-      job.attempt++;
-      continue;
-    }
-    const topics = broker();
-    const record = toRetryRecord(envelope.record, {
-      trigger: trigger.key,
-      attempt: job.attempt + 1,
-      due: context.now() + wait,
-    });
-    if (!(await appendDurably(context, topics.retryTopic, [record], trigger.key))) return;
-    context.logger.debug(
-      { trigger: trigger.key, id: envelope.event.attributes.id, attempt: job.attempt + 1, waitMs: wait },
-      'retry scheduled through the retry topic',
+  } catch (error) {
+    // A bug, not a delivery failure: leave the record uncommitted rather than lose the event.
+    context.logger.error(
+      { err: error, trigger: trigger.key },
+      'delivery failed unexpectedly; the event stays uncommitted',
     );
-    job.ticket.finishOne();
-    return;
+    return job;
   }
 }
 

@@ -18,8 +18,8 @@ export interface DeliveryJob {
   readonly ticket: { finishOne(): void };
 }
 
-/** Runs one job to its end; never rejects. */
-export type JobRunner = (trigger: TriggerQueue, job: DeliveryJob) => Promise<void>;
+/** Runs one job to its end and resolves with it; never rejects. */
+export type JobRunner = (trigger: TriggerQueue, job: DeliveryJob) => Promise<DeliveryJob>;
 
 export interface TriggerQueueHooks {
   run: JobRunner;
@@ -49,7 +49,10 @@ export class TriggerQueue {
   #inFlight = 0;
   #blocked = false;
   #retired = false;
-  readonly #active = new Set<Promise<void>>();
+  /** Resolved when the last delivery in flight ends (see `settled`). */
+  #idle: PromiseWithResolvers<void> | undefined;
+  /** One callback for every job's end, rather than a closure per job. */
+  readonly #finished = (job: DeliveryJob): void => this.#done(job);
 
   constructor(entry: TriggerEntry, metrics: TriggerMetrics, capacity: number, hooks: TriggerQueueHooks) {
     this.entry = entry;
@@ -106,8 +109,10 @@ export class TriggerQueue {
   }
 
   /** Resolves when no delivery is in flight. */
-  async settled(): Promise<void> {
-    while (this.#active.size > 0) await Promise.all(this.#active);
+  settled(): Promise<void> {
+    if (this.#inFlight === 0) return Promise.resolve();
+    this.#idle ??= Promise.withResolvers();
+    return this.#idle.promise;
   }
 
   #pump(): void {
@@ -130,12 +135,8 @@ export class TriggerQueue {
 
   #start(job: DeliveryJob): void {
     this.#inFlight++;
-    if (!this.#retired) this.metrics.inFlight(this.#inFlight);
-    const run = this.#hooks.run(this, job).then(() => {
-      this.#active.delete(run);
-      this.#done(job);
-    });
-    this.#active.add(run);
+    this.metrics.inFlight(this.#inFlight);
+    this.#hooks.run(this, job).then(this.#finished);
   }
 
   #done(job: DeliveryJob): void {
@@ -150,14 +151,18 @@ export class TriggerQueue {
         this.#busy.delete(job.orderKey);
       }
     }
-    if (!this.#retired) this.metrics.inFlight(this.#inFlight);
+    this.metrics.inFlight(this.#inFlight);
     this.#pump();
     this.#changed();
+    if (this.#inFlight === 0 && this.#idle !== undefined) {
+      this.#idle.resolve();
+      this.#idle = undefined;
+    }
   }
 
   #changed(): void {
     const length = this.length;
-    if (!this.#retired) this.metrics.queueLength(length);
+    this.metrics.queueLength(length);
     if (!this.#blocked && length >= this.#capacity && !this.#retired) {
       this.#blocked = true;
       this.#hooks.onBlocked(this);

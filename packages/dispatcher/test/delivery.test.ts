@@ -1,5 +1,7 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
+import { Agent } from 'undici';
+import { parseTarget, sendAttempt } from '../src/delivery.ts';
 import {
   brokerYaml,
   contractOf,
@@ -124,4 +126,90 @@ spec:
   await publish(log, TOPIC, makeEvent('x'));
   await new Promise((resolve) => setTimeout(resolve, 300));
   assert.equal(subscriber.received.length, 0);
+});
+
+const MESSAGE = { headers: { 'ce-id': '1', 'content-type': 'text/plain' }, body: Buffer.from('hello') };
+
+test('an attempt keeps a 2xx body whole and 1024 bytes of an error body, closing a connection it cut short', async (t) => {
+  const subscriber = await startSubscriber(t, (request, res, index) => {
+    if (index === 1) {
+      res.writeHead(500, { 'content-type': 'text/plain' });
+      res.end('x'.repeat(64 * 1024));
+      return;
+    }
+    res.writeHead(200, { 'ce-id': `reply-${index}`, 'x-twice': ['a', 'b'] });
+    res.end(`reply to ${request.body.toString()}`);
+  });
+  const http = new Agent();
+  t.after(() => http.close());
+  const connections: string[] = [];
+  http.on('connect', (origin) => connections.push(String(origin)));
+  const target = parseTarget(subscriber.url);
+  const stop = new AbortController().signal;
+
+  const ok = await sendAttempt(http, target, MESSAGE, 5000, stop);
+  assert.equal(ok.kind, 'response');
+  assert.ok(ok.kind === 'response');
+  assert.equal(ok.status, 200);
+  assert.equal(ok.headers['ce-id'], 'reply-0');
+  assert.deepEqual(ok.headers['x-twice'], ['a', 'b']);
+  assert.equal(Buffer.from(ok.body).toString(), 'reply to hello');
+  assert.equal(ok.truncated, false);
+
+  const failed = await sendAttempt(http, target, MESSAGE, 5000, stop);
+  assert.ok(failed.kind === 'response');
+  assert.equal(failed.status, 500);
+  assert.equal(failed.body.length, 1024);
+  assert.equal(failed.truncated, true);
+
+  const again = await sendAttempt(http, target, MESSAGE, 5000, stop);
+  assert.ok(again.kind === 'response');
+  assert.equal(again.status, 200);
+  assert.equal(connections.length, 2, 'the connection of the cut-short response is not reused');
+  assert.equal(subscriber.received.length, 3);
+});
+
+test('an attempt ends at its timeout, whether the subscriber stalls mid-body or no connection is made', async (t) => {
+  const subscriber = await startSubscriber(t, async (_request, res) => {
+    res.writeHead(200, { 'content-length': '10' });
+    res.write('12345');
+    await new Promise((resolve) => setTimeout(resolve, 2000));
+  });
+  const http = new Agent();
+  t.after(() => http.close());
+  const stop = new AbortController().signal;
+  let started = performance.now();
+  const stalled = await sendAttempt(http, parseTarget(subscriber.url), MESSAGE, 200, stop);
+  assert.deepEqual(stalled, { kind: 'timeout', message: 'no answer within 200 ms' });
+  assert.ok(performance.now() - started < 1500);
+
+  // A connection that never completes: the attempt still ends at its timeout.
+  const hanging = new Agent({ connect: () => {} });
+  t.after(() => hanging.destroy());
+  started = performance.now();
+  const unconnected = await sendAttempt(hanging, parseTarget('http://127.0.0.1:9/'), MESSAGE, 200, stop);
+  assert.equal(unconnected.kind, 'timeout');
+  assert.ok(performance.now() - started < 1500);
+});
+
+test('stopping ends the attempts in flight at once, as aborted; a stopped dispatcher sends nothing', async (t) => {
+  const subscriber = await startSubscriber(t, async () => {
+    await new Promise((resolve) => setTimeout(resolve, 2000));
+  });
+  const http = new Agent();
+  t.after(() => http.close());
+  const target = parseTarget(subscriber.url);
+  const stop = new AbortController();
+  const started = performance.now();
+  const attempts = [1, 2, 3].map(() => sendAttempt(http, target, MESSAGE, 30_000, stop.signal));
+  await subscriber.waitFor(3);
+  stop.abort();
+  assert.deepEqual(await Promise.all(attempts), [
+    { kind: 'aborted' },
+    { kind: 'aborted' },
+    { kind: 'aborted' },
+  ]);
+  assert.ok(performance.now() - started < 1500);
+  assert.deepEqual(await sendAttempt(http, target, MESSAGE, 30_000, stop.signal), { kind: 'aborted' });
+  assert.equal(subscriber.received.length, 3);
 });
