@@ -10,7 +10,7 @@ import {
 import { AppendCoalescer } from '@eventyard/log';
 import Fastify, { type FastifyInstance, type FastifyReply, LogController } from 'fastify';
 import { errorBody, fromFastifyError } from './errors.ts';
-import { createIngressMetrics } from './metrics.ts';
+import { type BrokerMetrics, createIngressMetrics } from './metrics.ts';
 import { registerOpsRoutes } from './ops-routes.ts';
 import type { BrokerRoute, IngressOptions } from './types.ts';
 
@@ -20,6 +20,21 @@ const DEFAULT_TTL = '255';
 const ARRIVAL_ATTRIBUTE = 'knativearrivaltime';
 const ALLOW = 'POST, OPTIONS';
 const DEFAULT_MAX_BODY = 1024 * 1024;
+const EMPTY = new Uint8Array(0);
+
+/** A broker's route with the metrics its accepted events are counted in. */
+interface Route extends BrokerRoute {
+  readonly metrics: BrokerMetrics;
+}
+
+/** A POST whose records are on their way to the log. */
+interface Accepting {
+  readonly reply: FastifyReply;
+  readonly route: Route;
+  readonly events: CloudEvent[];
+  /** `performance.now()` when the handler started. */
+  readonly started: number;
+}
 
 export interface Ingress {
   readonly app: FastifyInstance;
@@ -41,8 +56,20 @@ export function createIngress(options: IngressOptions): Ingress {
   const maxBodyBytes = options.maxBodyBytes ?? DEFAULT_MAX_BODY;
   const now = options.now ?? Date.now;
   const metrics = createIngressMetrics(options.registry);
+  // knativearrivaltime has millisecond precision: requests within one millisecond share the string.
+  let arrivalMs = Number.NaN;
+  let arrival = '';
+  const arrivalTime = (): string => {
+    const ms = now();
+    if (ms !== arrivalMs) {
+      arrivalMs = ms;
+      arrival = new Date(ms).toISOString();
+    }
+    return arrival;
+  };
   const coalescer = new AppendCoalescer(options.log);
-  let routes = new Map<string, BrokerRoute>();
+  /** Namespace → broker name → route: looked up without building a key per request. */
+  let routes = new Map<string, Map<string, Route>>();
   let applied = false;
 
   const app = Fastify({
@@ -77,66 +104,73 @@ export function createIngress(options: IngressOptions): Ingress {
     route: BrokerRoute | undefined,
     error: EventyardError,
     eventType = '',
-  ) => {
+  ): void => {
     const status = error.status ?? 500;
     const namespace = route?.namespace ?? '';
     const broker = route?.name ?? '';
     metrics.events.inc({ namespace, broker, event_type: eventType, code: status });
-    return reply.code(status).send(errorBody(error));
+    reply.code(status).send(errorBody(error));
   };
 
-  app.post<{ Params: { namespace: string; broker: string } }>(
-    '/:namespace/:broker',
-    async (request, reply) => {
-      const started = performance.now();
-      const { namespace, broker } = request.params;
-      const route = routes.get(`${namespace}/${broker}`);
-      if (!route) {
-        const error = new EventyardError(
-          'EY_BROKER_NOT_FOUND',
-          `broker "${broker}" not found in namespace "${namespace}"`,
-          {
-            status: 404,
-            details: { namespace, broker },
-          },
-        );
-        return reject(reply, undefined, error);
-      }
-      const body = request.body instanceof Uint8Array ? request.body : new Uint8Array(0);
-      let events: CloudEvent[];
-      try {
-        events = parseHttpRequest(request.headers, body).events;
-        stampArrival(events, new Date(now()).toISOString());
-      } catch (error) {
-        if (isEventyardError(error)) return reject(reply, route, error);
-        throw error;
-      }
+  /** The end of a POST: answered once the log acknowledged (or refused) the request's records. */
+  const appended = (error: unknown, request: Accepting): void => {
+    const { reply, route, events } = request;
+    if (error !== undefined) {
+      const unavailable = new EventyardError(
+        'EY_LOG_UNAVAILABLE',
+        'the event log could not persist the event; retry later',
+        {
+          status: 503,
+          retriable: true,
+          cause: error,
+        },
+      );
+      reply.log.warn({ err: error, topic: route.topic }, 'append failed');
+      reply.header('retry-after', '1');
+      reject(reply, route, unavailable, events[0]?.attributes.type ?? '');
+      return;
+    }
+    const brokerMetrics = route.metrics;
+    for (let i = 0; i < events.length; i++) brokerMetrics.accepted(events[i]!.attributes.type ?? '');
+    brokerMetrics.observeAccepted((performance.now() - request.started) / 1000);
+    reply.code(202).send();
+  };
 
-      const records: LogRecord[] = new Array(events.length);
-      for (let i = 0; i < events.length; i++) records[i] = toLogRecord(events[i]!);
-      try {
-        await coalescer.append(route.topic, records);
-      } catch (error) {
-        const unavailable = new EventyardError(
-          'EY_LOG_UNAVAILABLE',
-          'the event log could not persist the event; retry later',
-          {
-            status: 503,
-            retriable: true,
-            cause: error,
-          },
-        );
-        request.log.warn({ err: error, topic: route.topic }, 'append failed');
-        reply.header('retry-after', '1');
-        return reject(reply, route, unavailable, events[0]?.attributes.type ?? '');
+  // Not an async handler: the answer is sent from the coalescer's callback, so a request costs no
+  // promise of its own (fastify waits for `reply.send` when a handler returns undefined).
+  app.post<{ Params: { namespace: string; broker: string } }>('/:namespace/:broker', (request, reply) => {
+    const started = performance.now();
+    const { namespace, broker } = request.params;
+    const route = routes.get(namespace)?.get(broker);
+    if (route === undefined) {
+      const error = new EventyardError(
+        'EY_BROKER_NOT_FOUND',
+        `broker "${broker}" not found in namespace "${namespace}"`,
+        {
+          status: 404,
+          details: { namespace, broker },
+        },
+      );
+      reject(reply, undefined, error);
+      return;
+    }
+    const body = request.body instanceof Uint8Array ? request.body : EMPTY;
+    let events: CloudEvent[];
+    try {
+      events = parseHttpRequest(request.headers, body).events;
+      stampArrival(events, arrivalTime());
+    } catch (error) {
+      if (isEventyardError(error)) {
+        reject(reply, route, error);
+        return;
       }
-      for (const event of events) {
-        metrics.events.inc({ namespace, broker, event_type: event.attributes.type ?? '', code: 202 });
-      }
-      metrics.requestDuration.observe({ namespace, broker, code: 202 }, (performance.now() - started) / 1000);
-      return reply.code(202).send();
-    },
-  );
+      throw error;
+    }
+
+    const records: LogRecord[] = new Array(events.length);
+    for (let i = 0; i < events.length; i++) records[i] = toLogRecord(events[i]!);
+    coalescer.write(route.topic, records, appended, { reply, route, events, started });
+  });
 
   // CloudEvents "HTTP 1.1 Web Hooks for Event Delivery" §4 (abuse protection): a validation request
   // is answered with the origin allowed, as Knative's receivers do.
@@ -166,16 +200,26 @@ export function createIngress(options: IngressOptions): Ingress {
     app,
     hasContract: () => applied,
     async applyContract(contract: Contract) {
-      const next = new Map<string, BrokerRoute>();
+      const next = new Map<string, Map<string, Route>>();
       for (const entry of contract.brokers.values()) {
-        if (!routes.has(entry.key) || routes.get(entry.key)?.topic !== entry.topic) {
+        if (routes.get(entry.namespace)?.get(entry.name)?.topic !== entry.topic) {
           await options.log.ensureTopic({
             name: entry.topic,
             partitions: entry.partitions,
             ...(entry.replicationFactor === undefined ? {} : { replicationFactor: entry.replicationFactor }),
           });
         }
-        next.set(entry.key, { namespace: entry.namespace, name: entry.name, topic: entry.topic });
+        let names = next.get(entry.namespace);
+        if (names === undefined) {
+          names = new Map();
+          next.set(entry.namespace, names);
+        }
+        names.set(entry.name, {
+          namespace: entry.namespace,
+          name: entry.name,
+          topic: entry.topic,
+          metrics: metrics.forBroker(entry.namespace, entry.name),
+        });
       }
       routes = next;
       applied = true;

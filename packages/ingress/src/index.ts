@@ -1,5 +1,5 @@
 export { createIngress, type Ingress } from './app.ts';
 export type { ErrorBody } from './errors.ts';
-export { createIngressMetrics, type IngressMetrics } from './metrics.ts';
+export { type BrokerMetrics, createIngressMetrics, type IngressMetrics } from './metrics.ts';
 export { registerOpsRoutes } from './ops-routes.ts';
 export type * from './types.ts';

@@ -107,3 +107,97 @@ test('readiness waits for the first contract', async () => {
     await rm(dir, { recursive: true, force: true });
   }
 });
+
+const binary = (id: string, type = 't') => ({
+  'ce-specversion': '1.0',
+  'ce-id': id,
+  'ce-source': '/s',
+  'ce-type': type,
+});
+
+test('each request gets the arrival time of its own millisecond', async (t) => {
+  const dir = await mkdtemp(join(tmpdir(), 'ingress-'));
+  const log = await openEmbeddedLog({ dir });
+  t.after(async () => {
+    await log.close();
+    await rm(dir, { recursive: true, force: true });
+  });
+  const { resources } = parseResourceDocuments(BROKER, 'broker.yaml');
+  const contract = buildContract({ resources });
+  const clock = [0, 0, 1, 1500].map((ms) => Date.parse('2026-01-02T03:04:05.000Z') + ms);
+  let tick = 0;
+  const ingress = createIngress({ log, registry: new Registry(), now: () => clock[tick++]! });
+  await ingress.applyContract(contract);
+  for (let i = 0; i < clock.length; i++) {
+    const response = await ingress.app.inject({
+      method: 'POST',
+      url: '/ns/default',
+      headers: binary(`e${i}`),
+    });
+    assert.equal(response.statusCode, 202);
+  }
+  const events = await readAll(log, contract.brokers.get('ns/default')!.topic);
+  const arrival = new Map(events.map((e) => [e.attributes.id, e.attributes.knativearrivaltime]));
+  assert.deepEqual(
+    ['e0', 'e1', 'e2', 'e3'].map((id) => arrival.get(id)),
+    [
+      '2026-01-02T03:04:05.000Z',
+      '2026-01-02T03:04:05.000Z',
+      '2026-01-02T03:04:05.001Z',
+      '2026-01-02T03:04:06.500Z',
+    ],
+  );
+});
+
+test('concurrent POSTs are each answered 202 once their own event is stored', async (t) => {
+  const { log, ingress, topic } = await setup(t);
+  const responses = await Promise.all(
+    Array.from({ length: 50 }, (_, i) =>
+      ingress.app.inject({ method: 'POST', url: '/ns/default', headers: binary(`c${i}`), payload: `${i}` }),
+    ),
+  );
+  assert.deepEqual(new Set(responses.map((r) => r.statusCode)), new Set([202]));
+  const events = await readAll(log, topic);
+  assert.equal(events.length, 50);
+  for (const event of events) {
+    assert.equal(`c${Buffer.from(event.data!).toString()}`, event.attributes.id);
+  }
+});
+
+test('/metrics counts accepted events by type and the latency of each accepted request', async (t) => {
+  const { ingress } = await setup(t);
+  const post = (id: string, type: string) =>
+    ingress.app.inject({ method: 'POST', url: '/ns/default', headers: binary(id, type) });
+  for (const [id, type] of [
+    ['1', 'a'],
+    ['2', 'a'],
+    ['3', 'b'],
+  ] as const) {
+    assert.equal((await post(id, type)).statusCode, 202);
+  }
+  const scrape = async () => (await ingress.app.inject({ method: 'GET', url: '/metrics' })).body;
+  let metrics = await scrape();
+  assert.match(
+    metrics,
+    /eventyard_ingress_events_total\{namespace="ns",broker="default",event_type="a",code="202"\} 2\n/,
+  );
+  assert.match(
+    metrics,
+    /eventyard_ingress_events_total\{namespace="ns",broker="default",event_type="b",code="202"\} 1\n/,
+  );
+  assert.match(
+    metrics,
+    /eventyard_ingress_request_duration_seconds_count\{namespace="ns",broker="default",code="202"\} 3\n/,
+  );
+  // A second scrape adds only what came since.
+  assert.equal((await post('4', 'b')).statusCode, 202);
+  metrics = await scrape();
+  assert.match(
+    metrics,
+    /eventyard_ingress_events_total\{namespace="ns",broker="default",event_type="a",code="202"\} 2\n/,
+  );
+  assert.match(
+    metrics,
+    /eventyard_ingress_events_total\{namespace="ns",broker="default",event_type="b",code="202"\} 2\n/,
+  );
+});

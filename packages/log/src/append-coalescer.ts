@@ -1,9 +1,19 @@
 import type { AppendResult, EventLog, LogRecord } from './types.ts';
 
+/**
+ * Told once the records of one `write` are durable (`error` undefined) or could not be written.
+ * Called with the `context` given to `write`, so a caller can hoist one function instead of
+ * creating a closure per call; it must not throw.
+ */
+export type AppendCallback<C> = (error: unknown, context: C) => void;
+
+/** One caller's records and how to tell it the outcome. */
 interface Waiter {
   records: LogRecord[];
-  resolve: (results: AppendResult[]) => void;
-  reject: (error: unknown) => void;
+  callback: AppendCallback<unknown>;
+  context: unknown;
+  /** Set by `append`: the caller's share of the results, sliced from the write's. */
+  results: ((results: AppendResult[]) => void) | undefined;
 }
 
 interface Pending {
@@ -21,6 +31,10 @@ const DEFAULT_MAX_RECORDS = 1000;
  * linger: a lone append is written at the end of the current event-loop turn; under load, callers
  * gather while the previous append is in flight and go out together when it completes. A caller's
  * records always travel in one call, so a batch stays all-or-nothing.
+ *
+ * Per caller it keeps one small record: `write` takes a callback and a context (no promise and no
+ * closure per call, for the ingress's hot path); `append` wraps it in a promise for callers that
+ * want one, with their own offsets.
  */
 export class AppendCoalescer {
   readonly #log: EventLog;
@@ -34,20 +48,37 @@ export class AppendCoalescer {
 
   /** Resolves with one result per record, in order, once they are durable. */
   append(topic: string, records: LogRecord[]): Promise<AppendResult[]> {
+    return new Promise<AppendResult[]>((resolve, reject) => {
+      this.#enqueue(topic, { records, callback: rejectOn, context: reject, results: resolve });
+    });
+  }
+
+  /**
+   * Calls `callback(undefined, context)` once the records are durable, or `callback(error,
+   * context)` when the write that carried them failed (then none of them was acknowledged).
+   */
+  write<C>(topic: string, records: LogRecord[], callback: AppendCallback<C>, context: C): void {
+    this.#enqueue(topic, {
+      records,
+      callback: callback as AppendCallback<unknown>,
+      context,
+      results: undefined,
+    });
+  }
+
+  #enqueue(topic: string, waiter: Waiter): void {
     let pending = this.#topics.get(topic);
     if (!pending) {
       pending = { waiters: [], inFlight: false, scheduled: false };
       this.#topics.set(topic, pending);
     }
-    const target = pending;
-    return new Promise<AppendResult[]>((resolve, reject) => {
-      target.waiters.push({ records, resolve, reject });
-      if (!target.inFlight && !target.scheduled) {
-        target.scheduled = true;
-        // setImmediate runs after the I/O poll phase: requests whose bodies arrived in the same turn share a write.
-        setImmediate(() => this.#flush(topic, target));
-      }
-    });
+    pending.waiters.push(waiter);
+    if (!pending.inFlight && !pending.scheduled) {
+      pending.scheduled = true;
+      // setImmediate runs after the I/O poll phase: requests whose bodies arrived in the same turn share a write.
+      const target = pending;
+      setImmediate(() => this.#flush(topic, target));
+    }
   }
 
   #flush(topic: string, pending: Pending): void {
@@ -69,13 +100,17 @@ export class AppendCoalescer {
       (results) => {
         let start = 0;
         for (const waiter of waiters) {
-          waiter.resolve(results.slice(start, start + waiter.records.length));
-          start += waiter.records.length;
+          const end = start + waiter.records.length;
+          if (waiter.results !== undefined) waiter.results(results.slice(start, end));
+          else settle(waiter, undefined);
+          start = end;
         }
         this.#done(topic, pending);
       },
       (error: unknown) => {
-        for (const waiter of waiters) waiter.reject(error);
+        // `undefined` means success to a callback: a log that rejects without a reason still failed.
+        const reason = error ?? new Error(`append to topic "${topic}" failed`);
+        for (const waiter of waiters) settle(waiter, reason);
         this.#done(topic, pending);
       },
     );
@@ -86,4 +121,25 @@ export class AppendCoalescer {
     if (pending.waiters.length > 0) this.#flush(topic, pending);
     else this.#topics.delete(topic);
   }
+}
+
+/** `append`'s callback: only failures reach it (successes go to `results`). */
+function rejectOn(error: unknown, reject: unknown): void {
+  (reject as (error: unknown) => void)(error);
+}
+
+/**
+ * A callback that throws must not keep the other callers of the same write from hearing: the
+ * error surfaces as an uncaught exception on the next tick instead.
+ */
+function settle(waiter: Waiter, error: unknown): void {
+  try {
+    waiter.callback(error, waiter.context);
+  } catch (thrown) {
+    process.nextTick(rethrow, thrown);
+  }
+}
+
+function rethrow(error: unknown): never {
+  throw error;
 }

@@ -50,3 +50,41 @@ test('a failed write rejects only the callers in it; later appends proceed', asy
   const [result] = await coalescer.append('ok', [{ key: null, value: null, headers: {} }]);
   assert.equal(result?.offset, 0);
 });
+
+test('write calls back with its context once the records are durable, or with the error', async (t) => {
+  const dir = await mkdtemp(join(tmpdir(), 'coalesce-'));
+  const log = await openEmbeddedLog({ dir });
+  t.after(async () => {
+    await log.close();
+    await rm(dir, { recursive: true, force: true });
+  });
+  await log.ensureTopic({ name: 'topic', partitions: 1 });
+  const coalescer = new AppendCoalescer(log);
+  const outcomes: Array<{ id: number; error: unknown; stored: number }> = [];
+  await new Promise<void>((resolve) => {
+    const done = (error: unknown, context: { id: number }) => {
+      // The records are readable by the time the callback runs.
+      void log.read('topic', 0, 0, 100).then((stored) => {
+        outcomes.push({ id: context.id, error, stored: stored.length });
+        if (outcomes.length === 3) resolve();
+      });
+    };
+    for (let id = 0; id < 3; id++) {
+      coalescer.write('topic', [{ key: null, value: Buffer.from(String(id)), headers: {} }], done, { id });
+    }
+  });
+  assert.deepEqual(
+    outcomes.sort((a, b) => a.id - b.id),
+    [0, 1, 2].map((id) => ({ id, error: undefined, stored: 3 })),
+  );
+
+  const failed = await new Promise<unknown>((resolve) => {
+    coalescer.write(
+      'no-such-topic',
+      [{ key: null, value: null, headers: {} }],
+      (error) => resolve(error),
+      null,
+    );
+  });
+  assert.ok(failed instanceof Error);
+});

@@ -13,6 +13,26 @@ const BINARY: AttributeOrigin = { mode: 'binary' };
 const STRUCTURED: AttributeOrigin = { mode: 'structured' };
 
 /**
+ * `ce-` header names (as node hands them over, lower-case) of the attributes most events carry,
+ * with their attribute names: valid names, so a request with only these allocates no name.
+ */
+const KNOWN_HEADERS: ReadonlyMap<string, string> = new Map(
+  [
+    'specversion',
+    'id',
+    'source',
+    'type',
+    'subject',
+    'time',
+    'dataschema',
+    'knativebrokerttl',
+    'partitionkey',
+    'traceparent',
+    'tracestate',
+  ].map((name) => [`ce-${name}`, name]),
+);
+
+/**
  * Parse a CloudEvents HTTP request into validated events. The content mode follows the
  * Content-Type (§3); every event is validated against CloudEvents 1.0.2, 0.3 events are upgraded.
  * Throws EY_INVALID_EVENT (400) naming the attribute, or EY_UNSUPPORTED_MEDIA_TYPE (415).
@@ -33,22 +53,29 @@ function parseBinary(headers: HttpHeaders, contentType: string | undefined, body
   const attributes: Record<string, string> = {};
   let found = false;
   for (const header in headers) {
-    // A `ce-` prefix, compared without allocating; node lower-cases names, other callers may not.
-    if (
-      header.length <= 3 ||
-      header.charCodeAt(2) !== 0x2d ||
-      (header.charCodeAt(0) | 0x20) !== 0x63 ||
-      (header.charCodeAt(1) | 0x20) !== 0x65
-    ) {
-      continue;
+    // The attributes every sender uses are looked up; other names are sliced and checked.
+    let name = KNOWN_HEADERS.get(header);
+    const known = name !== undefined;
+    if (name === undefined) {
+      // A `ce-` prefix, compared without allocating; node lower-cases names, other callers may not.
+      if (
+        header.length <= 3 ||
+        header.charCodeAt(2) !== 0x2d ||
+        (header.charCodeAt(0) | 0x20) !== 0x63 ||
+        (header.charCodeAt(1) | 0x20) !== 0x65
+      ) {
+        continue;
+      }
+      name = header.slice(3).toLowerCase();
     }
     const raw = headers[header];
     if (raw === undefined) continue;
-    const name = header.slice(3).toLowerCase();
-    // §3.1.1: datacontenttype is carried by Content-Type only; a `ce-datacontenttype` header is not
-    // part of the binding and is ignored, so it cannot contradict the Content-Type.
-    if (name === 'datacontenttype') continue;
-    if (!isAttributeName(name)) throw invalidNameError(name, BINARY);
+    if (!known) {
+      // §3.1.1: datacontenttype is carried by Content-Type only; a `ce-datacontenttype` header is
+      // not part of the binding and is ignored, so it cannot contradict the Content-Type.
+      if (name === 'datacontenttype') continue;
+      if (!isAttributeName(name)) throw invalidNameError(name, BINARY);
+    }
     if (Array.isArray(raw)) {
       throw attributeError(`header ce-${name} is repeated; each attribute must appear once`, name, BINARY);
     }

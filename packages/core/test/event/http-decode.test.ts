@@ -447,3 +447,14 @@ test('the media type is matched case-insensitively with parameters', () => {
   );
   assert.equal(mode, 'structured');
 });
+
+test('binary: a header without a value (callers other than node may pass one) is skipped', () => {
+  const headers: Record<string, string | undefined> = {
+    ...binaryHeaders(),
+    'ce-subject': undefined,
+    'ce-my_ext': undefined,
+  };
+  const { events } = parseHttpRequest(headers, new Uint8Array());
+  assert.equal(events[0]!.attributes.subject, undefined);
+  assert.equal(events[0]!.attributes.id, binaryHeaders()['ce-id']);
+});
