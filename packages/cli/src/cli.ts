@@ -1,11 +1,4 @@
 import { isEventyardError } from '@eventyard/core';
-import { MATCH_USAGE, matchCommand } from './commands/match.ts';
-import { DLQ_USAGE, dlqCommand, TRIGGERS_USAGE, triggersCommand } from './commands/operator.ts';
-import { SEND_USAGE, sendCommand } from './commands/send.ts';
-import { SOURCE_USAGE, sourceCommand } from './commands/source.ts';
-import { startCommand } from './commands/start.ts';
-import { VALIDATE_USAGE, validateCommand } from './commands/validate.ts';
-import { START_USAGE } from './config.ts';
 import { EXIT_FAILURE, EXIT_OK, EXIT_USAGE, UsageError } from './errors.ts';
 
 export const USAGE = `Usage: eventyard <command> [options]
@@ -33,14 +26,42 @@ export interface CliIo {
   err: (line: string) => void;
 }
 
-const COMMANDS: Record<string, Command> = {
-  start: { usage: START_USAGE, run: (argv, io) => startCommand(argv, io.env) },
-  send: { usage: SEND_USAGE, run: (argv, io) => sendCommand(argv, io.out) },
-  validate: { usage: VALIDATE_USAGE, run: (argv, io) => validateCommand(argv, io.out) },
-  match: { usage: MATCH_USAGE, run: (argv, io) => matchCommand(argv, io.out) },
-  triggers: { usage: TRIGGERS_USAGE, run: (argv, io) => triggersCommand(argv, io.env, io.out) },
-  dlq: { usage: DLQ_USAGE, run: (argv, io) => dlqCommand(argv, io.env, io.out) },
-  source: { usage: SOURCE_USAGE, run: (argv, io) => sourceCommand(argv, io) },
+/**
+ * Each command's module is loaded when that command runs: `start` does not load the event sources,
+ * the dry-run matcher or the operator client, and `send` does not load the broker.
+ */
+const COMMANDS: Record<string, () => Promise<Command>> = {
+  start: async () => {
+    const [{ startCommand }, { START_USAGE }] = await Promise.all([
+      import('./commands/start.ts'),
+      import('./config.ts'),
+    ]);
+    return { usage: START_USAGE, run: (argv, io) => startCommand(argv, io.env) };
+  },
+  send: async () => {
+    const { SEND_USAGE, sendCommand } = await import('./commands/send.ts');
+    return { usage: SEND_USAGE, run: (argv, io) => sendCommand(argv, io.out) };
+  },
+  validate: async () => {
+    const { VALIDATE_USAGE, validateCommand } = await import('./commands/validate.ts');
+    return { usage: VALIDATE_USAGE, run: (argv, io) => validateCommand(argv, io.out) };
+  },
+  match: async () => {
+    const { MATCH_USAGE, matchCommand } = await import('./commands/match.ts');
+    return { usage: MATCH_USAGE, run: (argv, io) => matchCommand(argv, io.out) };
+  },
+  triggers: async () => {
+    const { TRIGGERS_USAGE, triggersCommand } = await import('./commands/operator.ts');
+    return { usage: TRIGGERS_USAGE, run: (argv, io) => triggersCommand(argv, io.env, io.out) };
+  },
+  dlq: async () => {
+    const { DLQ_USAGE, dlqCommand } = await import('./commands/operator.ts');
+    return { usage: DLQ_USAGE, run: (argv, io) => dlqCommand(argv, io.env, io.out) };
+  },
+  source: async () => {
+    const { SOURCE_USAGE, sourceCommand } = await import('./commands/source.ts');
+    return { usage: SOURCE_USAGE, run: (argv, io) => sourceCommand(argv, io) };
+  },
 };
 
 /** Runs one command line and returns the exit code; errors become messages, never stack traces. */
@@ -50,11 +71,12 @@ export async function runCli(argv: string[], io: CliIo): Promise<number> {
     io.out(USAGE);
     return name ? EXIT_OK : EXIT_USAGE;
   }
-  const command = COMMANDS[name];
-  if (!command) {
+  const load = Object.hasOwn(COMMANDS, name) ? COMMANDS[name] : undefined;
+  if (!load) {
     io.err(`eventyard: unknown command "${name}"\n\n${USAGE}`);
     return EXIT_USAGE;
   }
+  const command = await load();
   if (rest.includes('--help') || rest.includes('-h')) {
     io.out(command.usage);
     return EXIT_OK;

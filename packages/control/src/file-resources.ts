@@ -1,10 +1,14 @@
+import { createHash } from 'node:crypto';
 import { type LoadedResource, type Problem, parseResourceDocuments, type Resource } from '@eventyard/core';
 
 /** What one file contributes: its resources (with last good versions kept) and its problems. */
 export interface FileResources {
   file: string;
-  /** The text these resources were read from; an unchanged text is not parsed again. */
-  text: string;
+  /**
+   * Digest of the text these resources were read from: an unchanged text is not parsed again, and
+   * the text itself (megabytes for thousands of Triggers) is not kept for the comparison.
+   */
+  digest: string;
   resources: LoadedResource[];
   problems: Problem[];
   /** Resources kept from the previous version of the file because their new version is broken. */
@@ -37,5 +41,9 @@ export function loadFileResources(file: string, text: string, previous?: FileRes
       if (!present.has(id) && (unknownBroken || broken.has(id))) kept.push(loaded);
     }
   }
-  return { file, text, resources: [...resources, ...kept], problems, kept };
+  return { file, digest: textDigest(text), resources: [...resources, ...kept], problems, kept };
+}
+
+export function textDigest(text: string): string {
+  return createHash('sha256').update(text).digest('base64');
 }

@@ -1,7 +1,7 @@
 import { readFile } from 'node:fs/promises';
 import type { Problem } from '@eventyard/core';
 import { listConfigFiles } from './config-files.ts';
-import { type FileResources, loadFileResources } from './file-resources.ts';
+import { type FileResources, loadFileResources, textDigest } from './file-resources.ts';
 
 export interface LoadedPaths {
   /** Per file, in a stable order. */
@@ -36,12 +36,14 @@ export async function loadPaths(
         message: `cannot read the file: ${(error as Error).message}`,
       };
       const kept = before?.resources ?? [];
-      loaded.set(file, { file, text: before?.text ?? '', resources: kept, problems: [problem], kept });
+      loaded.set(file, { file, digest: before?.digest ?? '', resources: kept, problems: [problem], kept });
       continue;
     }
     loaded.set(
       file,
-      before !== undefined && before.text === text ? before : loadFileResources(file, text, before),
+      before !== undefined && before.digest === textDigest(text)
+        ? before
+        : loadFileResources(file, text, before),
     );
   }
   return { files: loaded, missing, folders };

@@ -14,6 +14,7 @@ import { parseStartConfig, type StartConfig } from '../config.ts';
 import { createLogger } from '../logger.ts';
 import { openLog } from '../open-log.ts';
 import { registerOperatorApi } from '../operator-api.ts';
+import { releaseYoungGeneration } from '../young-generation.ts';
 
 /** Under Kubernetes' default terminationGracePeriodSeconds (30 s). */
 const SHUTDOWN_TIMEOUT_MS = 25_000;
@@ -29,6 +30,8 @@ export async function startCommand(argv: string[], env: NodeJS.ProcessEnv): Prom
   const config = parseStartConfig(argv, env);
   const logger = createLogger(config.logLevel);
   const broker = await startBroker(config, logger);
+  // Started: from here on the workload, not loading, sizes V8's young generation.
+  releaseYoungGeneration();
   await new Promise<void>((resolve) => {
     let stopping = false;
     const onSignal = (signal: NodeJS.Signals) => {

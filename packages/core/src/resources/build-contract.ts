@@ -87,7 +87,11 @@ function problemOf(loaded: LoadedResource, issue: Pick<Issue, 'path' | 'message'
   };
 }
 
+/** The status of every ready resource without a generation (from files): one object, not one each. */
+const READY: ResourceStatus = Object.freeze({ ready: true });
+
 function statusOf(issues: Issue[], generation: number | undefined): ResourceStatus {
+  if (issues.length === 0 && generation === undefined) return READY;
   const status: ResourceStatus = { ready: issues.length === 0 };
   const first = issues[0];
   if (first !== undefined) {
@@ -175,10 +179,30 @@ function compileFilter(
   }
 }
 
+/**
+ * Equal delivery settings, one object: thousands of triggers mostly share their broker's or the
+ * default delivery, and each kept its own copy for as long as it was loaded.
+ */
+class DeliveryTable {
+  readonly #byValue = new Map<string, ResolvedDelivery>();
+
+  share(delivery: ResolvedDelivery): ResolvedDelivery {
+    const { retry, backoffPolicy, backoffDelayMs, timeoutMs, retryAfterMaxMs, format, deadLetterUri } =
+      delivery;
+    const key = `${retry} ${backoffPolicy} ${backoffDelayMs} ${timeoutMs} ${retryAfterMaxMs} ${format} ${deadLetterUri ?? ''}`;
+    const shared = this.#byValue.get(key);
+    if (shared !== undefined) return shared;
+    const frozen = Object.freeze(delivery);
+    this.#byValue.set(key, frozen);
+    return frozen;
+  }
+}
+
 function buildTrigger(
   loaded: LoadedResource & { resource: Trigger },
   broker: BrokerEntry | undefined,
   previous: TriggerEntry | undefined,
+  deliveries: DeliveryTable,
 ): { entry: TriggerEntry; issues: Issue[] } {
   const { resource, origin } = loaded;
   const { namespace, name } = resource.metadata;
@@ -237,7 +261,7 @@ function buildTrigger(
     name,
     broker: spec.broker,
     subscriberUri,
-    delivery,
+    delivery: deliveries.share(delivery),
     filter,
     maxInFlight: annotations.maxInFlight,
     ordered: annotations.ordered,
@@ -310,11 +334,12 @@ export function buildContractWithProblems(input: BuildContractInput): ContractBu
   }
 
   const triggers = new Map<string, TriggerEntry>();
+  const deliveries = new DeliveryTable();
   for (const loaded of unique.filter(isTrigger)) {
     const { namespace, name } = loaded.resource.metadata;
     const key = resourceKey(namespace, name);
     const broker = brokers.get(resourceKey(namespace, loaded.resource.spec.broker));
-    const { entry, issues } = buildTrigger(loaded, broker, previous?.triggers.get(key));
+    const { entry, issues } = buildTrigger(loaded, broker, previous?.triggers.get(key), deliveries);
     triggers.set(key, entry);
     for (const issue of issues) problems.push(problemOf(loaded, issue));
   }

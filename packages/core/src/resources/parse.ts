@@ -30,6 +30,29 @@ function identify(value: unknown): Identity {
   return identity;
 }
 
+/**
+ * A deep copy of a document's value whose strings are fresh and shared. YAML scalars are slices of
+ * the file's text, and V8 keeps a long slice as a view of its parent: a few names of each resource
+ * would keep the whole file (megabytes for thousands of Triggers) alive as long as the resources
+ * live. Each distinct string of the file is copied once (a JSON round trip makes a flat string
+ * of its own) and shared by every resource that repeats it (namespaces, API versions, brokers).
+ */
+function detach(value: unknown, strings: Map<string, string>): unknown {
+  if (typeof value === 'string') {
+    let copy = strings.get(value);
+    if (copy === undefined) {
+      copy = JSON.parse(JSON.stringify(value)) as string;
+      strings.set(copy, copy);
+    }
+    return copy;
+  }
+  if (Array.isArray(value)) return value.map((item) => detach(item, strings));
+  if (typeof value !== 'object' || value === null) return value;
+  const out: Record<string, unknown> = {};
+  for (const [key, item] of Object.entries(value)) out[key] = detach(item, strings);
+  return out;
+}
+
 /** "Map keys must be unique at line 8, column 1:\n\n<excerpt>" → "Map keys must be unique". */
 function yamlReason(message: string): string {
   const firstLine = message.split('\n', 1)[0] ?? message;
@@ -109,6 +132,7 @@ export function parseResourceDocuments(text: string, file: string): ParsedDocume
   // a file of 10,000 Triggers otherwise holds 10,000 YAML syntax trees at the same moment, and
   // the process keeps that peak (hundreds of MB) as resident memory long after.
   const lineCounter = new LineCounter();
+  const strings = new Map<string, string>();
   let document = 0;
   for (const doc of new Composer().compose(new Parser(lineCounter.addNewLine).parse(text))) {
     readDocument(doc, document++);
@@ -136,7 +160,7 @@ export function parseResourceDocuments(text: string, file: string): ParsedDocume
     }
     let value: unknown;
     try {
-      value = doc.toJS({ maxAliasCount: 100 });
+      value = detach(doc.toJS({ maxAliasCount: 100 }), strings);
     } catch (error) {
       problems.push({
         file,
