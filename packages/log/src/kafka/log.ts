@@ -21,13 +21,7 @@ import type {
 } from '../types.ts';
 import type { LogAdmin } from './admin.ts';
 import { Appender, type ProducerClient } from './appender.ts';
-import { KafkajsAdmin } from './clients/kafkajs/admin.ts';
-import { createKafka } from './clients/kafkajs/client.ts';
-import { type ConsumerHost, KafkaLogConsumer } from './clients/kafkajs/consumer.ts';
-import { kafkajsProducers } from './clients/kafkajs/producer.ts';
-import { PlatformaticAdmin } from './clients/platformatic/admin.ts';
-import { PlatformaticLogConsumer } from './clients/platformatic/consumer.ts';
-import { platformaticProducers } from './clients/platformatic/producer.ts';
+import type { ClientKit, ClientKitHost } from './client-kit.ts';
 import { timedOut, toLogError, withDeadline } from './errors.ts';
 import type { GroupConsumer, KafkaLogOptions } from './types.ts';
 
@@ -54,7 +48,13 @@ export async function openKafkaLog(options: KafkaLogOptions): Promise<EventLog> 
       throw invalidArgument(`${field} must be a positive integer (ms), got ${value}`);
     }
   }
-  return new KafkaEventLog(options);
+  // Only the chosen client is loaded: each is a large module graph (@platformatic/kafka alone is
+  // ~50 MB of a process's resident memory), and a process uses one.
+  const { openClientKit } =
+    (options.client ?? DEFAULT_CLIENT) === 'platformatic'
+      ? await import('./clients/platformatic/kit.ts')
+      : await import('./clients/kafkajs/kit.ts');
+  return new KafkaEventLog(options, openClientKit);
 }
 
 class KafkaEventLog implements EventLog {
@@ -72,7 +72,7 @@ class KafkaEventLog implements EventLog {
   private closed = false;
   private closing: Promise<void> | undefined;
 
-  constructor(options: KafkaLogOptions) {
+  constructor(options: KafkaLogOptions, openClientKit: (host: ClientKitHost) => ClientKit) {
     this.options = options;
     this.appendTimeoutMs = options.appendTimeoutMs ?? DEFAULT_APPEND_TIMEOUT_MS;
     this.requestTimeoutMs = options.requestTimeoutMs ?? DEFAULT_REQUEST_TIMEOUT_MS;
@@ -83,26 +83,10 @@ class KafkaEventLog implements EventLog {
     };
     const reportError = (error: unknown, message: string) => this.report(error, message);
     const settings = options.consumer ?? {};
-    let producers: ProducerClient;
-    if ((options.client ?? DEFAULT_CLIENT) === 'platformatic') {
-      producers = platformaticProducers(options, this.appendTimeoutMs);
-      this.admin = new PlatformaticAdmin(options, requestTimeoutMs);
-      const host = { options, requestTimeoutMs, settings, reportError, released };
-      this.newConsumer = (consume, partitions) => new PlatformaticLogConsumer(host, consume, partitions);
-    } else {
-      const kafka = createKafka(options, requestTimeoutMs);
-      producers = kafkajsProducers(kafka);
-      this.admin = new KafkajsAdmin(kafka);
-      // A client per consumer: kafkajs caches committed offsets per client, and a consumer's cache must be its own.
-      const host: ConsumerHost = {
-        newKafka: () => createKafka(options, requestTimeoutMs),
-        requestTimeoutMs,
-        settings,
-        reportError,
-        released,
-      };
-      this.newConsumer = (consume, partitions) => new KafkaLogConsumer(host, consume, partitions);
-    }
+    const kit = openClientKit({ options, requestTimeoutMs, settings, reportError, released });
+    const producers: ProducerClient = kit.producers(this.appendTimeoutMs);
+    this.admin = kit.admin;
+    this.newConsumer = kit.newConsumer;
     this.appender = new Appender({
       client: producers,
       appendTimeoutMs: this.appendTimeoutMs,

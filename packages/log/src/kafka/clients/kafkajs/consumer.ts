@@ -21,14 +21,14 @@
  * at worst a new owner reads some records again (at-least-once). On `close()`, the batches in
  * flight finish and `onRevoke` runs while the member is still in the group, so its commits land.
  */
-import { type EventyardError, isEventyardError } from '@eventyard/core';
+import { isEventyardError } from '@eventyard/core';
 import type { EachBatchPayload, Kafka, Consumer as KafkaConsumer, KafkaMessage } from 'kafkajs';
 import { invalidArgument, logClosed, logUnavailable, partitionNotFound } from '../../../errors.ts';
 import type { ConsumeOptions, Consumer, RecordBatch, StoredRecord } from '../../../types.ts';
 import { FetchBuffer } from '../../buffer.ts';
+import type { ClientKitHost } from '../../client-kit.ts';
 import { type Commit, CommitQueue } from '../../commits.ts';
 import { timedOut, withDeadline } from '../../errors.ts';
-import type { GroupConsumer, KafkaConsumerSettings } from '../../types.ts';
 import { subscriptionRoundRobin } from './assigner.ts';
 import { toLogError } from './errors.ts';
 import { toStoredRecord } from './records.ts';
@@ -41,14 +41,9 @@ const DEFAULT_MAX_BATCH_SIZE = 500;
 /** Full batches a partition may hold beyond the one in flight before kafkajs stops fetching it. */
 const PREFETCH_BATCHES = 4;
 
-export interface ConsumerHost {
+export interface ConsumerHost extends Omit<ClientKitHost, 'options'> {
   /** A fresh kafkajs client: kafkajs caches committed offsets per client, and a consumer's cache must be its own. */
   newKafka(): Kafka;
-  requestTimeoutMs: number;
-  settings: KafkaConsumerSettings;
-  reportError(error: unknown, message: string): EventyardError;
-  /** Called once the consumer is closed (or failed to start), to release its (group, topic) claim. */
-  released(consumer: GroupConsumer): void;
 }
 
 interface PartitionState {

@@ -23,7 +23,6 @@
  * reads some records again); the new assignment then reaches `onAssign`. On `close()`, the batches
  * in flight finish and `onRevoke` runs while the member is still in the group, so its commits land.
  */
-import type { EventyardError } from '@eventyard/core';
 import {
   type ClusterMetadata,
   type fetchV17,
@@ -33,9 +32,9 @@ import {
 import { invalidArgument, logClosed, partitionNotFound } from '../../../errors.ts';
 import type { ConsumeOptions, Consumer, RecordBatch, StoredRecord } from '../../../types.ts';
 import { FetchBuffer } from '../../buffer.ts';
+import type { ClientKitHost } from '../../client-kit.ts';
 import { type Commit, CommitQueue } from '../../commits.ts';
 import { timedOut, withDeadline } from '../../errors.ts';
-import type { GroupConsumer, KafkaConsumerSettings, KafkaLogOptions } from '../../types.ts';
 import { PROTOCOLS, subscriptionRoundRobin } from './assigner.ts';
 import { isOffsetOutOfRange, toLogError } from './errors.ts';
 import { connectionOptions } from './options.ts';
@@ -56,14 +55,8 @@ const FETCH_BYTES = 16 * 1024 * 1024;
 /** Kafka's READ_COMMITTED isolation level: never show records of aborted transactions. */
 const READ_COMMITTED = 1;
 
-export interface PlatformaticConsumerHost {
-  options: KafkaLogOptions;
-  requestTimeoutMs: number;
-  settings: KafkaConsumerSettings;
-  reportError(error: unknown, message: string): EventyardError;
-  /** Called once the consumer is closed (or failed to start), to release its (group, topic) claim. */
-  released(consumer: GroupConsumer): void;
-}
+/** What the consumer needs from the log that opened it. */
+export type PlatformaticConsumerHost = ClientKitHost;
 
 type Client = PlatformaticConsumer<Buffer, Buffer, Buffer, Buffer>;
 type FetchRequestTopic = fetchV17.FetchRequestTopic;
