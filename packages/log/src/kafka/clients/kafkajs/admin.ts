@@ -8,19 +8,21 @@ import type { StoredRecord, TopicSpec } from '../../../types.ts';
 import type { LogAdmin, Watermarks } from '../../admin.ts';
 import { DirectClient } from './direct.ts';
 import { isUnknownTopic, kafkaErrorType } from './errors.ts';
+import { LazyConnection } from './lazy-connection.ts';
 
 export class KafkajsAdmin implements LogAdmin {
-  private readonly kafka: Kafka;
   private readonly direct: DirectClient;
-  private admin: { client: Admin; ready: Promise<Admin> } | undefined;
+  private readonly admin: LazyConnection<Admin>;
 
   constructor(kafka: Kafka) {
-    this.kafka = kafka;
     this.direct = new DirectClient(kafka);
+    this.admin = new LazyConnection(() =>
+      kafka.admin({ retry: { initialRetryTime: 100, maxRetryTime: 1_000, retries: 5 } }),
+    );
   }
 
   async createTopic(spec: TopicSpec, timeoutMs: number): Promise<void> {
-    const admin = await this.connected();
+    const admin = await this.admin.get();
     const brokers = (await admin.describeCluster()).brokers.length;
     const configEntries: Array<{ name: string; value: string }> = [];
     if (spec.retentionMs !== undefined)
@@ -44,7 +46,7 @@ export class KafkajsAdmin implements LogAdmin {
   }
 
   async partitionCount(topic: string): Promise<number | undefined> {
-    const admin = await this.connected();
+    const admin = await this.admin.get();
     try {
       const { topics } = await admin.fetchTopicMetadata({ topics: [topic] });
       return topics.find((t) => t.name === topic)?.partitions.length;
@@ -55,7 +57,7 @@ export class KafkajsAdmin implements LogAdmin {
   }
 
   async watermarks(topic: string): Promise<Watermarks[]> {
-    const admin = await this.connected();
+    const admin = await this.admin.get();
     const offsets = await admin.fetchTopicOffsets(topic);
     return offsets.map((o) => ({ partition: o.partition, low: Number(o.low), high: Number(o.high) }));
   }
@@ -64,7 +66,7 @@ export class KafkajsAdmin implements LogAdmin {
     group: string,
     topic: string,
   ): Promise<Array<{ partition: number; offset: number }>> {
-    const admin = await this.connected();
+    const admin = await this.admin.get();
     const result = await admin.fetchOffsets({ groupId: group, topics: [topic] });
     return (result.find((t) => t.topic === topic)?.partitions ?? []).map(({ partition, offset }) => ({
       partition,
@@ -91,7 +93,7 @@ export class KafkajsAdmin implements LogAdmin {
   }
 
   async probe(topic: string | undefined): Promise<void> {
-    const admin = await this.connected();
+    const admin = await this.admin.get();
     if (topic === undefined) await admin.describeCluster();
     else await admin.fetchTopicMetadata({ topics: [topic] });
   }
@@ -105,38 +107,10 @@ export class KafkajsAdmin implements LogAdmin {
   }
 
   reset(): void {
-    const admin = this.admin;
-    if (admin !== undefined) this.discard(admin.client);
+    this.admin.reset();
   }
 
   async close(): Promise<void> {
-    const admin = this.admin;
-    this.admin = undefined;
-    await Promise.all([this.direct.close(), admin?.client.disconnect().catch(() => {})]);
-  }
-
-  private connected(): Promise<Admin> {
-    if (this.admin === undefined) {
-      const client = this.kafka.admin({ retry: { initialRetryTime: 100, maxRetryTime: 1_000, retries: 5 } });
-      const entry = {
-        client,
-        ready: client.connect().then(
-          () => client,
-          (error: unknown) => {
-            this.discard(client);
-            throw error;
-          },
-        ),
-      };
-      entry.ready.catch(() => {});
-      this.admin = entry;
-    }
-    return this.admin.ready;
-  }
-
-  private discard(client: Admin): void {
-    if (this.admin?.client !== client) return;
-    this.admin = undefined;
-    client.disconnect().catch(() => {});
+    await Promise.all([this.direct.close(), this.admin.close()]);
   }
 }

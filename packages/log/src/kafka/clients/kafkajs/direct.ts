@@ -13,6 +13,7 @@ import {
   READ_COMMITTED,
 } from './cluster.ts';
 import { kafkaErrorType } from './errors.ts';
+import { LazyConnection } from './lazy-connection.ts';
 import { toStoredRecord } from './records.ts';
 
 /** Bytes asked for per fetch; Kafka still returns a first record batch larger than this (KIP-74). */
@@ -39,11 +40,10 @@ const GROUP_BUSY = new Set(['UNKNOWN_MEMBER_ID', 'ILLEGAL_GENERATION', 'REBALANC
 const ATTEMPTS = 4;
 
 export class DirectClient {
-  private readonly kafka: Kafka;
-  private cluster: { client: InternalCluster; ready: Promise<InternalCluster> } | undefined;
+  private readonly cluster: LazyConnection<InternalCluster>;
 
   constructor(kafka: Kafka) {
-    this.kafka = kafka;
+    this.cluster = new LazyConnection(() => createInternalCluster(kafka));
   }
 
   /**
@@ -128,15 +128,13 @@ export class DirectClient {
   }
 
   async close(): Promise<void> {
-    const cluster = this.cluster;
-    this.cluster = undefined;
-    await cluster?.client.disconnect().catch(() => {});
+    await this.cluster.close();
   }
 
   /** Runs `work`, again after a metadata refresh when a leader or coordinator moved. */
   private async attempt(work: (cluster: InternalCluster) => Promise<void>): Promise<void> {
     for (let attempt = 1; ; attempt++) {
-      const cluster = await this.connected();
+      const cluster = await this.cluster.get();
       try {
         await work(cluster);
         return;
@@ -147,35 +145,10 @@ export class DirectClient {
           await cluster.refreshMetadata().catch(() => {});
           continue;
         }
-        if (type === undefined) this.discard(cluster); // connection trouble: reconnect next time
+        if (type === undefined) this.cluster.discard(cluster); // connection trouble: reconnect next time
         throw error;
       }
     }
-  }
-
-  private connected(): Promise<InternalCluster> {
-    if (this.cluster === undefined) {
-      const client = createInternalCluster(this.kafka);
-      const entry = {
-        client,
-        ready: client.connect().then(
-          () => client,
-          (error: unknown) => {
-            this.discard(client);
-            throw error;
-          },
-        ),
-      };
-      entry.ready.catch(() => {});
-      this.cluster = entry;
-    }
-    return this.cluster.ready;
-  }
-
-  private discard(client: InternalCluster): void {
-    if (this.cluster?.client !== client) return;
-    this.cluster = undefined;
-    client.disconnect().catch(() => {});
   }
 }
 
