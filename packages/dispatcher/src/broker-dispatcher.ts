@@ -9,8 +9,10 @@ import type { StoredRecord } from '@eventyard/log';
 import type { DispatchContext } from './context.ts';
 import { deadLetter } from './dead-letter.ts';
 import { EventEnvelope } from './envelope.ts';
+import { failpoint } from './failpoints.ts';
 import { consumerLag } from './lag.ts';
 import { bindTriggerMetrics, type DispatchMetrics } from './metrics.ts';
+import type { PartitionOffsets } from './offset-tracker.ts';
 import { createJobRunner } from './pipeline.ts';
 import { type RetryInfo, readRetryInfo } from './retry-record.ts';
 import { RetryScheduler } from './retry-scheduler.ts';
@@ -272,42 +274,95 @@ export class BrokerDispatcher {
 
   readonly #onFilterError = (queue: TriggerQueue): void => queue.metrics.filterError();
 
-  /** A record of the broker topic: decoded once, matched once, queued to every matching trigger. */
+  /**
+   * A record of the broker topic: decoded once, matched once, queued to every matching trigger.
+   * No exception leaves here (DESIGN.md: a hostile event never stops the others): a record that
+   * cannot be decoded or matched is moved to the dead-letter topic with the reason; a trigger whose
+   * queue refuses it dead-letters that one delivery; and whatever else throws before the record was
+   * tracked moves it to the dead-letter topic too, so its offset is never committed unhandled.
+   */
   #processMain(record: StoredRecord): void {
     const offsets = this.#main.offsets.partition(record.partition);
+    try {
+      this.#dispatchMain(record, offsets);
+    } catch (error) {
+      this.#context.logger.error(
+        { err: error, topic: record.topic, partition: record.partition, offset: record.offset },
+        'dispatching a record failed unexpectedly',
+      );
+      if (!offsets.tracked(record.offset)) {
+        this.#quarantine(record, offsets.track(record.offset, 1), `dispatch failed: ${messageOf(error)}`);
+      }
+    }
+  }
+
+  #dispatchMain(record: StoredRecord, offsets: PartitionOffsets): void {
     let envelope: EventEnvelope;
     try {
+      failpoint('decode');
       envelope = EventEnvelope.fromRecord(record, this.#context.now());
     } catch (error) {
-      this.#quarantine(record, offsets.track(record.offset, 1), (error as Error).message);
+      this.#quarantine(record, offsets.track(record.offset, 1), messageOf(error));
       return;
     }
-    const matched = this.#index.match(createFilterInput(envelope.event), this.#onFilterError);
+    let matched: TriggerQueue[];
+    try {
+      failpoint('match');
+      matched = this.#index.match(createFilterInput(envelope.event), this.#onFilterError);
+    } catch (error) {
+      this.#quarantine(record, offsets.track(record.offset, 1), `matching failed: ${messageOf(error)}`);
+      return;
+    }
     const ticket = offsets.track(record.offset, matched.length);
     if (matched.length === 0) return;
     const orderKey = record.key ?? this.#partitionKey(record.partition);
     for (let i = 0; i < matched.length; i++) {
-      matched[i]!.enqueue({ envelope, attempt: 1, orderKey, ticket });
+      const queue = matched[i]!;
+      const job: DeliveryJob = { envelope, attempt: 1, orderKey, ticket };
+      try {
+        failpoint('enqueue');
+        queue.enqueue(job);
+      } catch (error) {
+        this.#context.logger.error(
+          { err: error, trigger: queue.key, id: envelope.event.attributes.id },
+          'queueing a delivery failed; the event is dead-lettered for this trigger',
+        );
+        this.#deadLetterJob(job, queue.key, `queueing the delivery failed: ${messageOf(error)}`);
+      }
     }
   }
 
-  /** A record of the retry topic: held in the delay queue until due. */
+  /** A record of the retry topic: held in the delay queue until due. Never throws, as #processMain. */
   #processRetry(record: StoredRecord): void {
-    const ticket = this.#retry.offsets.partition(record.partition).track(record.offset, 1);
-    const info = readRetryInfo(record);
-    if (typeof info === 'string') {
-      this.#quarantine(record, ticket, info);
-      return;
-    }
-    let envelope: EventEnvelope;
+    const offsets = this.#retry.offsets.partition(record.partition);
     try {
-      envelope = EventEnvelope.fromRecord(record, this.#context.now());
+      this.#holdRetry(record, offsets);
     } catch (error) {
-      this.#quarantine(record, ticket, (error as Error).message);
-      return;
+      this.#context.logger.error(
+        { err: error, topic: record.topic, partition: record.partition, offset: record.offset },
+        'reading a retry failed unexpectedly',
+      );
+      if (!offsets.tracked(record.offset)) {
+        this.#quarantine(record, offsets.track(record.offset, 1), `retry failed: ${messageOf(error)}`);
+      }
     }
-    const orderKey = record.key ?? this.#partitionKey(record.partition);
-    this.#scheduler.add(info.due, { envelope, info, orderKey, ticket });
+  }
+
+  #holdRetry(record: StoredRecord, offsets: PartitionOffsets): void {
+    const ticket = offsets.track(record.offset, 1);
+    try {
+      const info = readRetryInfo(record);
+      if (typeof info === 'string') {
+        this.#quarantine(record, ticket, info);
+        return;
+      }
+      failpoint('decode');
+      const envelope = EventEnvelope.fromRecord(record, this.#context.now());
+      const orderKey = record.key ?? this.#partitionKey(record.partition);
+      this.#scheduler.add(info.due, { envelope, info, orderKey, ticket });
+    } catch (error) {
+      this.#quarantine(record, ticket, messageOf(error));
+    }
   }
 
   /** A retry is due: back into its trigger's queue, or dead-lettered when the trigger is gone. */
@@ -319,8 +374,19 @@ export class BrokerDispatcher {
       orderKey: retry.orderKey,
       ticket: retry.ticket,
     };
-    if (queue !== undefined && !queue.retired) queue.enqueue(job);
-    else this.#deadLetterOrphan(job, retry.info.trigger);
+    if (queue === undefined || queue.retired) {
+      this.#deadLetterOrphan(job, retry.info.trigger);
+      return;
+    }
+    try {
+      queue.enqueue(job);
+    } catch (error) {
+      this.#context.logger.error(
+        { err: error, trigger: queue.key, id: job.envelope.event.attributes.id },
+        'queueing a retry failed; the event is dead-lettered for this trigger',
+      );
+      this.#deadLetterJob(job, queue.key, `queueing the retry failed: ${messageOf(error)}`);
+    }
   }
 
   /** A retry whose trigger no longer exists or is not ready: dead-lettered with the reason. */
@@ -330,6 +396,12 @@ export class BrokerDispatcher {
       entry === undefined
         ? `trigger ${triggerKey} no longer exists`
         : `trigger ${triggerKey} is not ready${entry.status.reason ? ` (${entry.status.reason}${entry.status.message ? `: ${entry.status.message}` : ''})` : ''}`;
+    this.#deadLetterJob(job, triggerKey, reason);
+  }
+
+  /** Gives up on one delivery without attempting it (again): dead-lettered with the reason. */
+  #deadLetterJob(job: DeliveryJob, triggerKey: string, reason: string): void {
+    const entry = this.#entries.get(triggerKey);
     const broker = this.#broker;
     const work = deadLetter(this.#context, {
       broker,
@@ -341,8 +413,12 @@ export class BrokerDispatcher {
       failure: { code: undefined, data: undefined, reason },
     }).then((outcome) => {
       if (outcome === 'abandoned') return;
-      const [namespace = '', name = ''] = triggerKey.split('/');
-      this.#metrics.deadLetters.inc({ namespace, broker: broker.name, trigger: name, destination: outcome });
+      this.#metrics.deadLetters.inc({
+        namespace: entry?.namespace ?? broker.namespace,
+        broker: broker.name,
+        trigger: entry?.name ?? triggerKey.slice(triggerKey.indexOf('/') + 1),
+        destination: outcome,
+      });
       job.ticket.finishOne();
     });
     this.#track(work);
@@ -413,4 +489,8 @@ export class BrokerDispatcher {
 /** Knative delivers only to Ready triggers; ours also need a compiled filter and a resolved subscriber. */
 function deliverable(entry: TriggerEntry): boolean {
   return entry.status.ready && entry.filter !== undefined && entry.subscriberUri !== undefined;
+}
+
+function messageOf(error: unknown): string {
+  return error instanceof Error ? error.message : String(error);
 }

@@ -39,13 +39,21 @@ export class PartitionOffsets {
   /** Next offset to commit: everything before it is finished. */
   #position: number | undefined;
   #committed: number | undefined;
+  /** The offset last tracked. */
+  #last: number | undefined;
 
   constructor(partition: number) {
     this.partition = partition;
   }
 
+  /** True when the record at `offset` (or one after it) was tracked already. */
+  tracked(offset: number): boolean {
+    return this.#last !== undefined && this.#last >= offset;
+  }
+
   /** Starts tracking the next record handed over; offsets must increase. */
   track(offset: number, open: number): RecordTicket {
+    this.#last = offset;
     const ticket = new RecordTicket(this, offset, open);
     if (this.#open.length === 0) this.#position = offset;
     if (open === 0 && this.#open.length === 0) {

@@ -2,6 +2,7 @@ import type { CloudEvent, LogRecord } from '@eventyard/core';
 import type { BrokerTopics, DispatchContext } from './context.ts';
 import { deadLetter, type FailureInfo, failureOf } from './dead-letter.ts';
 import { isRetryable, responseCodeClass, sendAttempt } from './delivery.ts';
+import { failpoint } from './failpoints.ts';
 import { readReply, replyRecords } from './reply.ts';
 import { maxAttempts, retryWaitMs } from './retry-policy.ts';
 import { toRetryRecord } from './retry-record.ts';
@@ -31,11 +32,18 @@ async function run(
   trigger: TriggerQueue,
   job: DeliveryJob,
 ): Promise<DeliveryJob> {
+  // Set once the ticket was told: an exception after that must not finish the delivery twice.
+  let finished = false;
+  const finish = () => {
+    finished = true;
+    job.ticket.finishOne();
+  };
   try {
     const { envelope } = job;
     for (;;) {
       const entry = trigger.entry;
       const delivery = entry.delivery;
+      failpoint('deliver');
       const result = await sendAttempt(
         context.http,
         trigger.target,
@@ -49,6 +57,7 @@ async function run(
       let failure: FailureInfo;
       let retryable: boolean;
       if (result.kind === 'response' && result.status >= 200 && result.status < 300) {
+        failpoint('reply');
         const reply = readReply(result.headers, result.body, result.truncated);
         if (reply.kind === 'events') {
           if (!(await appendReplies(context, broker(), trigger, job, reply.events))) return job;
@@ -60,7 +69,7 @@ async function run(
         }
         if (reply.kind !== 'invalid') {
           trigger.metrics.latency(Math.max(0, context.now() - envelope.arrivalMs) / 1000);
-          job.ticket.finishOne();
+          finish();
           return job;
         }
         trigger.metrics.reply('invalid');
@@ -84,7 +93,7 @@ async function run(
         });
         if (outcome === 'abandoned') return job;
         trigger.metrics.deadLetter(outcome);
-        job.ticket.finishOne();
+        finish();
         return job;
       }
 
@@ -107,16 +116,50 @@ async function run(
         { trigger: trigger.key, id: envelope.event.attributes.id, attempt: job.attempt + 1, waitMs: wait },
         'retry scheduled through the retry topic',
       );
-      job.ticket.finishOne();
+      finish();
       return job;
     }
   } catch (error) {
-    // A bug, not a delivery failure: leave the record uncommitted rather than lose the event.
+    // A bug, not a delivery failure. Leaving the record unfinished would hold its partition's
+    // commit position until a restart, which then sends every later event again: the delivery is
+    // given up on instead, dead-lettered with the reason, and logged.
     context.logger.error(
-      { err: error, trigger: trigger.key },
-      'delivery failed unexpectedly; the event stays uncommitted',
+      { err: error, trigger: trigger.key, id: job.envelope.event.attributes.id },
+      'delivery failed unexpectedly; the event is dead-lettered',
     );
+    if (!finished) await giveUp(context, broker(), trigger, job, error);
     return job;
+  }
+}
+
+/** Dead-letters a delivery that failed unexpectedly; never rejects (stays unfinished at stop). */
+async function giveUp(
+  context: DispatchContext,
+  broker: BrokerTopics,
+  trigger: TriggerQueue,
+  job: DeliveryJob,
+  error: unknown,
+): Promise<void> {
+  const reason = `delivery failed unexpectedly: ${error instanceof Error ? error.message : String(error)}`;
+  try {
+    const entry = trigger.entry;
+    const outcome = await deadLetter(context, {
+      broker,
+      envelope: job.envelope,
+      trigger: trigger.key,
+      subscriberUri: entry.subscriberUri,
+      delivery: entry.delivery,
+      attempts: job.attempt,
+      failure: { code: undefined, data: utf8.encode(reason), reason },
+    });
+    if (outcome === 'abandoned') return;
+    trigger.metrics.deadLetter(outcome);
+    job.ticket.finishOne();
+  } catch (deadLetterError) {
+    context.logger.error(
+      { err: deadLetterError, trigger: trigger.key, id: job.envelope.event.attributes.id },
+      'dead-lettering failed too; the event stays uncommitted and is read again after a restart',
+    );
   }
 }
 

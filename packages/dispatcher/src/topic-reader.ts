@@ -1,4 +1,5 @@
 import type { Consumer, EventLog, StoredRecord } from '@eventyard/log';
+import { failpoint } from './failpoints.ts';
 import { OffsetTracker } from './offset-tracker.ts';
 import { PartitionFeeder } from './partition-feeder.ts';
 import type { DispatcherLogger } from './types.ts';
@@ -74,6 +75,7 @@ export class TopicReader {
     if (consumer === undefined) return;
     for (const { partition, offset } of this.offsets.pending()) {
       try {
+        failpoint('commit');
         await consumer.commit(partition, offset);
         this.offsets.committed(partition, offset);
       } catch (error) {

@@ -161,3 +161,24 @@ export function findBatchDataSpans(bytes: Uint8Array): Array<Span | undefined> {
   }
   return spans;
 }
+
+/**
+ * True when the JSON text in `bytes` nests objects and arrays deeper than `maxDepth`. One pass over
+ * the bytes, no allocation: it runs before a filter parses an event's data, so that a hostile
+ * payload nested thousands deep is refused before anything recursive walks the parsed value.
+ */
+export function nestsDeeperThan(bytes: Uint8Array, maxDepth: number): boolean {
+  let depth = 0;
+  const length = bytes.length;
+  for (let i = 0; i < length; i++) {
+    const c = bytes[i]!;
+    if (c === QUOTE) {
+      i = skipString(bytes, i) - 1;
+    } else if (c === OPEN_OBJECT || c === OPEN_ARRAY) {
+      if (++depth > maxDepth) return true;
+    } else if (c === CLOSE_OBJECT || c === CLOSE_ARRAY) {
+      depth--;
+    }
+  }
+  return false;
+}

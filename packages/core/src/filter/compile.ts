@@ -223,13 +223,22 @@ class TriggerFilter implements CompiledFilter {
   }
 
   evaluate(input: FilterInput): FilterResult {
-    const outcome = this.root.evaluate(input);
-    return outcome === FAIL ? 'no-match' : outcome === ERROR ? 'error' : 'match';
+    // Evaluation never throws (CompiledFilter): whatever a node throws is this trigger's error.
+    try {
+      const outcome = this.root.evaluate(input);
+      return outcome === FAIL ? 'no-match' : outcome === ERROR ? 'error' : 'match';
+    } catch {
+      return 'error';
+    }
   }
 
   explain(input: FilterInput): string | undefined {
-    const outcome = this.root.evaluate(input);
-    return outcome === FAIL || outcome === ERROR ? this.root.explain(input) : undefined;
+    try {
+      const outcome = this.root.evaluate(input);
+      return outcome === FAIL || outcome === ERROR ? this.root.explain(input) : undefined;
+    } catch (error) {
+      return `${this.root.label}: evaluation failed: ${(error as Error).message}`;
+    }
   }
 }
 

@@ -1,4 +1,6 @@
+import { EventyardError } from '../errors.ts';
 import { isJsonContentType } from '../event/index.ts';
+import { nestsDeeperThan } from '../event/json-scan.ts';
 import type { CloudEvent } from '../types.ts';
 import type { FilterInput } from './types.ts';
 
@@ -6,6 +8,24 @@ import type { FilterInput } from './types.ts';
 const utf8 = new TextDecoder();
 
 const UNPARSED = Symbol('unparsed');
+
+/**
+ * What parsing an event's data for filters may cost. Filters (CEL, the closures, cel-js) walk the
+ * parsed value recursively, so a payload nested thousands deep would overflow the stack; records in
+ * the log may also come from other tools, larger than the ingress accepts. Data over a limit is
+ * not parsed: every filter that reads it gets an evaluation error (no match, counted, explained by
+ * `eventyard match`), and filters that do not read data are not affected. Realistic events nest a
+ * few levels deep; 64 leaves ample room and stays far from the stack's limits.
+ */
+export const FILTER_DATA_LIMITS = { maxDepth: 64, maxBytes: 4 * 1024 * 1024 } as const;
+
+/** Parsing the data was refused: the same error for every filter that reads it. */
+class DataRefused {
+  readonly error: EventyardError;
+  constructor(error: EventyardError) {
+    this.error = error;
+  }
+}
 
 /**
  * The one `FilterInput` implementation: caches the parsed data and time, and the CEL activation,
@@ -27,6 +47,7 @@ export class EventFilterInput implements FilterInput {
 
   data(): unknown {
     if (this.#data === UNPARSED) this.#data = parseJsonData(this.event);
+    if (this.#data instanceof DataRefused) throw this.#data.error;
     return this.#data;
   }
 
@@ -68,11 +89,27 @@ function parseJsonData(event: CloudEvent): unknown {
   const bytes = event.data;
   if (bytes === undefined || bytes.byteLength === 0) return undefined;
   if (!isJsonContentType(attributeOf(event, 'datacontenttype'))) return undefined;
+  if (bytes.byteLength > FILTER_DATA_LIMITS.maxBytes) {
+    return refuse(
+      `the event's data is ${bytes.byteLength} bytes; filters read data of at most ${FILTER_DATA_LIMITS.maxBytes} bytes`,
+    );
+  }
+  if (nestsDeeperThan(bytes, FILTER_DATA_LIMITS.maxDepth)) {
+    return refuse(
+      `the event's data nests deeper than ${FILTER_DATA_LIMITS.maxDepth} levels, the most filters read`,
+    );
+  }
   try {
     return JSON.parse(utf8.decode(bytes));
   } catch {
     return undefined;
   }
+}
+
+function refuse(message: string): DataRefused {
+  return new DataRefused(
+    new EventyardError('EY_DATA_LIMIT', message, { details: { ...FILTER_DATA_LIMITS } }),
+  );
 }
 
 function buildActivation(input: FilterInput): Record<string, unknown> {

@@ -175,8 +175,12 @@ export class TriggerIndex<T> {
   /** Every entry's verdict, including those the index would skip, in entry order. */
   explain(input: FilterInput): FilterExplanation<T>[] {
     return this.#all.map(({ value, filter }) => {
-      const result = filter.evaluate(input);
-      return { value, result, reason: result === 'match' ? undefined : filter.explain(input) };
+      try {
+        const result = filter.evaluate(input);
+        return { value, result, reason: result === 'match' ? undefined : filter.explain(input) };
+      } catch (error) {
+        return { value, result: 'error' as const, reason: `evaluation failed: ${(error as Error).message}` };
+      }
     });
   }
 }
@@ -189,11 +193,17 @@ function evaluateInto<T>(
 ): void {
   const residual = slot.residual;
   let result: FilterResult;
-  if (residual === undefined) result = slot.filter.evaluate(input);
-  else if (residual === null) result = 'match';
-  else {
-    const outcome = residual.evaluate(input);
-    result = outcome === FAIL ? 'no-match' : outcome === ERROR ? 'error' : 'match';
+  try {
+    if (residual === undefined) result = slot.filter.evaluate(input);
+    else if (residual === null) result = 'match';
+    else {
+      const outcome = residual.evaluate(input);
+      result = outcome === FAIL ? 'no-match' : outcome === ERROR ? 'error' : 'match';
+    }
+  } catch {
+    // Filters promise not to throw; one that does anyway (a bug, a stack overflow) is an error of
+    // that trigger alone: the other triggers are still matched, and the event is not lost.
+    result = 'error';
   }
   if (result === 'match') matched.push(slot.value);
   else if (result === 'error' && onError !== undefined) onError(slot.value);

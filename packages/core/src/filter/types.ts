@@ -11,7 +11,9 @@ export interface FilterInput {
   /**
    * The event's data parsed as JSON, parsed on the first call and cached. `undefined` when the event
    * has no data, its content type is not JSON (JSON is: no `datacontenttype`, `application/json`,
-   * `text/json`, or any `+json` suffix), or the bytes are not valid JSON.
+   * `text/json`, or any `+json` suffix), or the bytes are not valid JSON. Throws `EY_DATA_LIMIT` when
+   * the data is too large or too deeply nested to parse (input.ts `FILTER_DATA_LIMITS`): the
+   * filter's evaluation is then an error.
    */
   data(): unknown;
   /** True once `data()` has parsed the data (or found there was nothing to parse). */
