@@ -22,6 +22,8 @@ export interface StartConfig {
   /** The Kafka client the log runs on (appends, consumer groups, topics and offsets). */
   kafkaClient: KafkaClient;
   topicTemplate: string | undefined;
+  /** Kafka static membership: this process's stable name in its consumer groups. */
+  instanceId: string | undefined;
   /** Resources come from the Kubernetes API (Broker and Trigger CRDs) instead of files. */
   kubernetes: boolean;
   /** Namespaces to watch in Kubernetes; empty = all. */
@@ -46,6 +48,7 @@ const START_OPTIONS = {
   kafka: { type: 'string', env: 'KAFKA_BROKERS' },
   'kafka-client': { type: 'string', env: 'EVENTYARD_KAFKA_CLIENT' },
   'topic-template': { type: 'string', env: 'EVENTYARD_TOPIC_TEMPLATE' },
+  'instance-id': { type: 'string', env: 'EVENTYARD_INSTANCE_ID' },
   kubernetes: { type: 'boolean', env: 'EVENTYARD_KUBERNETES' },
   namespace: { type: 'string', multiple: true, env: 'EVENTYARD_NAMESPACES' },
   // client-node reads KUBECONFIG itself when the flag is absent.
@@ -64,6 +67,7 @@ Options (environment variable in brackets):
       --data-dir DIR       Embedded log directory (default .eventyard)           [EVENTYARD_DATA_DIR]
       --kafka BROKERS      Kafka bootstrap servers (host:port,...): use Kafka    [KAFKA_BROKERS]
       --kafka-client NAME  platformatic | kafkajs: the Kafka client (default platformatic) [EVENTYARD_KAFKA_CLIENT]
+      --instance-id NAME   With --kafka: this process's stable name (a pod name), so a restart takes its partitions back at once [EVENTYARD_INSTANCE_ID]
       --role ROLE          all | ingress | dispatcher (default all)              [EVENTYARD_ROLE]
       --max-body SIZE      Largest request body, e.g. 512kb, 1mb (default 1mb)   [EVENTYARD_MAX_BODY]
       --log-level LEVEL    fatal|error|warn|info|debug|trace|silent (default info) [EVENTYARD_LOG_LEVEL]
@@ -95,6 +99,15 @@ export function parseStartConfig(argv: string[], env: NodeJS.ProcessEnv): StartC
   if (!KAFKA_CLIENTS.includes(kafkaClient as KafkaClient)) {
     throw new UsageError(`--kafka-client must be one of ${KAFKA_CLIENTS.join(', ')}, got "${kafkaClient}"`);
   }
+  const instanceId = values['instance-id']?.trim() || undefined;
+  if (instanceId !== undefined) {
+    if (!kafka) throw new UsageError('--instance-id applies to Kafka consumer groups: pass --kafka too');
+    if (kafkaClient !== 'platformatic')
+      throw new UsageError('--instance-id needs --kafka-client platformatic');
+    if (!/^[A-Za-z0-9._-]{1,249}$/.test(instanceId)) {
+      throw new UsageError(`--instance-id is 1-249 letters, digits, '.', '_' or '-', got "${instanceId}"`);
+    }
+  }
   return {
     configPaths,
     port: parsePort(values.port ?? '8080'),
@@ -111,6 +124,7 @@ export function parseStartConfig(argv: string[], env: NodeJS.ProcessEnv): StartC
       : undefined,
     kafkaClient: kafkaClient as KafkaClient,
     topicTemplate: values['topic-template'],
+    instanceId,
     kubernetes,
     namespaces: values.namespace ?? [],
     kubeconfig: values.kubeconfig,

@@ -11,6 +11,7 @@ export async function openLog(config: StartConfig, logger: Logger): Promise<Even
     return openKafkaLog({
       brokers: config.kafkaBrokers,
       client: config.kafkaClient,
+      ...(config.instanceId === undefined ? {} : { consumer: { groupInstanceId: config.instanceId } }),
       logger: logger.child({ component: 'kafka' }),
     });
   }

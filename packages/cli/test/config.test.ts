@@ -15,6 +15,7 @@ test('start flags have defaults, and each has an environment variable that a fla
     kafkaBrokers: undefined,
     kafkaClient: 'platformatic',
     topicTemplate: undefined,
+    instanceId: undefined,
     kubernetes: false,
     namespaces: [],
     kubeconfig: undefined,
@@ -47,6 +48,23 @@ test('start flags have defaults, and each has an environment variable that a fla
       EVENTYARD_KAFKA_CLIENT: 'kafkajs',
     }).kafkaClient,
     'platformatic',
+  );
+});
+
+test('--instance-id names this process in its Kafka groups, and needs Kafka on the platformatic client', () => {
+  const kafka = { KAFKA_BROKERS: 'k:9092' };
+  assert.equal(
+    parseStartConfig(['--config', 'x'], { ...kafka, EVENTYARD_INSTANCE_ID: 'pod-1' }).instanceId,
+    'pod-1',
+  );
+  assert.throws(() => parseStartConfig(['--config', 'x', '--instance-id', 'a'], {}), /pass --kafka too/);
+  assert.throws(
+    () => parseStartConfig(['--config', 'x', '--instance-id', 'a', '--kafka-client', 'kafkajs'], kafka),
+    /needs --kafka-client platformatic/,
+  );
+  assert.throws(
+    () => parseStartConfig(['--config', 'x', '--instance-id', 'a b'], kafka),
+    /--instance-id is 1-249 letters, digits, '.', '_' or '-', got "a b"/,
   );
 });
 

@@ -60,6 +60,8 @@ export async function startCommand(argv: string[], env: NodeJS.ProcessEnv): Prom
 /** A part of the process that follows the Contract: the ingress routes brokers, the dispatcher reads them. */
 interface ContractFollower {
   readonly name: string;
+  /** Listening waits until this follower applied the first Contract. */
+  readonly gatesListening: boolean;
   applyContract(contract: Contract): Promise<void>;
 }
 
@@ -83,7 +85,11 @@ export async function startBroker(config: StartConfig, logger: Logger): Promise<
     const followers: ContractFollower[] = [];
     if (config.role !== 'dispatcher') {
       const ingress = createIngress({ log, registry, maxBodyBytes: config.maxBodyBytes, logger });
-      followers.push({ name: 'ingress', applyContract: (c) => ingress.applyContract(c) });
+      followers.push({
+        name: 'ingress',
+        gatesListening: true,
+        applyContract: (c) => ingress.applyContract(c),
+      });
       app = ingress.app;
     } else {
       app = Fastify({
@@ -95,7 +101,11 @@ export async function startBroker(config: StartConfig, logger: Logger): Promise<
     if (config.role !== 'ingress') {
       const created = createDispatcher({ log, registry, logger: logger.child({ component: 'dispatcher' }) });
       dispatcher = created;
-      followers.push({ name: 'dispatcher', applyContract: (c) => created.applyContract(c) });
+      followers.push({
+        name: 'dispatcher',
+        gatesListening: false,
+        applyContract: (c) => created.applyContract(c),
+      });
     }
     const plane = control;
     registerOperatorApi(app, { contract: () => plane.current(), log });
@@ -146,36 +156,45 @@ function startControl(config: StartConfig, logger: Logger): Promise<ControlPlane
 }
 
 /**
- * Applies the current Contract, then every new generation, to each follower in generation order.
- * A follower that fails to apply one keeps running on what it had (and logs why); the next
- * generation is tried afresh.
+ * Applies the current Contract, then every new generation, to each follower in generation order;
+ * each follower keeps its own order, so a slow one never holds another back. Resolves once the
+ * followers that gate listening (the ingress) applied the current Contract: the dispatcher may
+ * wait seconds to join its consumer groups after a crash, and the ingress serves in the meantime
+ * (events appended then wait in the log). A follower that fails to apply one generation keeps
+ * running on what it had (and logs why); the next generation is tried afresh.
  */
 async function followContract(
   control: ControlPlane,
   followers: ContractFollower[],
   logger: Logger,
 ): Promise<void> {
-  const apply = async (contract: Contract) => {
-    for (const follower of followers) {
-      try {
-        await follower.applyContract(contract);
-      } catch (error) {
-        logger.error(
-          { err: error, generation: contract.generation, component: follower.name },
-          'contract not applied',
-        );
-      }
+  const apply = async (follower: ContractFollower, contract: Contract) => {
+    try {
+      await follower.applyContract(contract);
+      logger.info(
+        {
+          generation: contract.generation,
+          component: follower.name,
+          brokers: contract.brokers.size,
+          triggers: contract.triggers.size,
+        },
+        'contract applied',
+      );
+    } catch (error) {
+      logger.error(
+        { err: error, generation: contract.generation, component: follower.name },
+        'contract not applied',
+      );
     }
-    logger.info(
-      { generation: contract.generation, brokers: contract.brokers.size, triggers: contract.triggers.size },
-      'contract applied',
-    );
   };
-  await apply(control.current());
-  let applying = Promise.resolve();
+  const first = control.current();
+  const chains = followers.map((follower) => apply(follower, first));
   control.subscribe((contract: Contract) => {
-    applying = applying.then(() => apply(contract));
+    for (let i = 0; i < followers.length; i++) {
+      chains[i] = chains[i]!.then(() => apply(followers[i]!, contract));
+    }
   });
+  await Promise.all(chains.filter((_, i) => followers[i]!.gatesListening));
 }
 
 async function listen(app: FastifyInstance, config: StartConfig): Promise<void> {

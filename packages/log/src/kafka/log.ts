@@ -42,6 +42,17 @@ export async function openKafkaLog(options: KafkaLogOptions): Promise<EventLog> 
   if (options.client !== undefined && options.client !== 'kafkajs' && options.client !== 'platformatic') {
     throw invalidArgument(`client must be kafkajs or platformatic, got ${String(options.client)}`);
   }
+  const instanceId = options.consumer?.groupInstanceId;
+  if (instanceId !== undefined) {
+    if ((options.client ?? DEFAULT_CLIENT) !== 'platformatic') {
+      throw invalidArgument('a group instance id (static membership) needs the platformatic client');
+    }
+    if (!/^[A-Za-z0-9._-]{1,249}$/.test(instanceId)) {
+      throw invalidArgument(
+        `a group instance id is 1-249 letters, digits, '.', '_' or '-', got "${instanceId}"`,
+      );
+    }
+  }
   for (const field of ['appendTimeoutMs', 'requestTimeoutMs'] as const) {
     const value = options[field];
     if (value !== undefined && !(Number.isInteger(value) && value > 0)) {

@@ -19,6 +19,13 @@ export interface KafkaConsumerSettings {
    * during long batches, so this only has to cover pauses of the process itself. Default 15 000.
    */
   sessionTimeoutMs?: number;
+  /**
+   * Kafka static membership (KIP-345, `group.instance.id`): a stable name of this process, unique
+   * among the members of its groups (a pod name). A process restarted with the same name takes its
+   * partitions back at once, without waiting `sessionTimeoutMs` for its old member to expire and
+   * without a rebalance of the other members. Only the platformatic client supports it.
+   */
+  groupInstanceId?: string;
   /** How often a member heartbeats (and so how soon it notices a rebalance). Default 1 000. */
   heartbeatIntervalMs?: number;
   /** How long members get to rejoin during a rebalance. Default 60 000. */

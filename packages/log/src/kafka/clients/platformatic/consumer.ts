@@ -222,6 +222,7 @@ export class PlatformaticLogConsumer implements Consumer {
     const client: Client = new PlatformaticConsumer({
       ...connectionOptions(options),
       groupId: this.group,
+      ...(settings.groupInstanceId === undefined ? {} : { groupInstanceId: settings.groupInstanceId }),
       sessionTimeout: settings.sessionTimeoutMs ?? 15_000,
       heartbeatInterval: settings.heartbeatIntervalMs ?? 1_000,
       rebalanceTimeout: settings.rebalanceTimeoutMs ?? 60_000,
