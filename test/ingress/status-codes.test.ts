@@ -95,6 +95,19 @@ test('the ingress answers every status code of the data-plane rules', async (t) 
     assert.equal(response.status, 415);
   });
 
+  await t.test('415 with its own code for a content-type that is not a media type', async () => {
+    const response = await fetch(url, {
+      method: 'POST',
+      headers: { ...binary, 'content-type': ';;;==' },
+      body: '{}',
+    });
+    assert.equal(response.status, 415);
+    const body = (await response.json()) as { code: string; message: string; details: { header: string } };
+    assert.equal(body.code, 'EY_INVALID_CONTENT_TYPE');
+    assert.equal(body.details.header, 'content-type');
+    assert.match(body.message, /content-type ";;;==" is not a valid media type/);
+  });
+
   await t.test('health, readiness and metrics', async () => {
     assert.equal((await fetch(`${broker.url}/healthz`)).status, 200);
     assert.equal((await fetch(`${broker.url}/readyz`)).status, 200);
@@ -106,6 +119,10 @@ test('the ingress answers every status code of the data-plane rules', async (t) 
     assert.match(
       metrics,
       /eventyard_ingress_events_total\{namespace="team-a",broker="default",event_type="",code="400"\}/,
+    );
+    assert.match(
+      metrics,
+      /eventyard_ingress_events_total\{namespace="team-a",broker="default",event_type="",code="415"\} 2/,
     );
     assert.match(metrics, /eventyard_ingress_request_duration_seconds_bucket/);
     assert.match(metrics, /process_cpu_user_seconds_total/);

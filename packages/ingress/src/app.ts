@@ -83,11 +83,23 @@ export function createIngress(options: IngressOptions): Ingress {
   app.removeAllContentTypeParsers();
   app.addContentTypeParser('*', { parseAs: 'buffer' }, (_request, body, done) => done(null, body));
 
-  app.setErrorHandler((error, _request, reply) => {
+  app.setErrorHandler((error, request, reply) => {
     const coded = isEventyardError(error)
       ? error
-      : fromFastifyError(error as Error & { code?: string }, maxBodyBytes);
+      : fromFastifyError(error as Error & { code?: string }, maxBodyBytes, request.headers['content-type']);
     if ((coded.status ?? 500) >= 500) app.log.error({ err: error }, 'request failed');
+    // Refusals fastify raises before the handler (body limit, content type) count like the handler's.
+    const params = request.params as { namespace?: string; broker?: string } | undefined;
+    const route =
+      params?.namespace === undefined ? undefined : routes.get(params.namespace)?.get(params.broker ?? '');
+    if (route !== undefined) {
+      metrics.events.inc({
+        namespace: route.namespace,
+        broker: route.name,
+        event_type: '',
+        code: coded.status ?? 500,
+      });
+    }
     return reply.code(coded.status ?? 500).send(errorBody(coded));
   });
 

@@ -17,7 +17,17 @@ export function errorBody(error: EventyardError): ErrorBody {
 export function fromFastifyError(
   error: { code?: string; statusCode?: number; message: string },
   maxBodyBytes: number,
+  contentType?: string | string[],
 ) {
+  if (error.code === 'FST_ERR_CTP_INVALID_MEDIA_TYPE') {
+    // RFC 9110 §8.3.1: media-type = type "/" subtype parameters; anything else cannot be parsed.
+    const shown = Array.isArray(contentType) ? contentType.join(', ') : (contentType ?? '');
+    return new EventyardError(
+      'EY_INVALID_CONTENT_TYPE',
+      `header content-type ${JSON.stringify(shown.length > 64 ? `${shown.slice(0, 64)}...` : shown)} is not a valid media type: expected type/subtype[; name=value]..., e.g. application/json`,
+      { status: 415, details: { header: 'content-type' }, cause: error },
+    );
+  }
   if (error.code === 'FST_ERR_CTP_BODY_TOO_LARGE') {
     return new EventyardError(
       'EY_BODY_TOO_LARGE',
