@@ -1,4 +1,5 @@
 import assert from 'node:assert/strict';
+import { request } from 'node:http';
 import { test } from 'node:test';
 import { startEventyard, tempDir } from '../support/eventyard.ts';
 import { brokerYaml, writeManifest } from '../support/manifests.ts';
@@ -106,6 +107,33 @@ test('the ingress answers every status code of the data-plane rules', async (t) 
     assert.equal(body.code, 'EY_INVALID_CONTENT_TYPE');
     assert.equal(body.details.header, 'content-type');
     assert.match(body.message, /content-type ";;;==" is not a valid media type/);
+  });
+
+  await t.test('400 naming the header for a repeated ce-* header or Content-Type', async () => {
+    const cases: Array<[Record<string, string | string[]>, string]> = [
+      [{ ...binary, 'ce-id': ['a', 'b'] }, 'ce-id'],
+      [{ ...binary, 'ce-partitionkey': ['k1', 'k2'] }, 'ce-partitionkey'],
+      [{ ...binary, 'content-type': ['application/json', 'text/plain'] }, 'content-type'],
+    ];
+    for (const [headers, header] of cases) {
+      // fetch merges repeated headers into one line; node:http sends each value on its own line.
+      const { status, body } = await new Promise<{ status: number; body: string }>((done, fail) => {
+        const req = request(url, { method: 'POST', headers }, (res) => {
+          let text = '';
+          res.on('data', (chunk: Buffer) => {
+            text += chunk.toString();
+          });
+          res.on('end', () => done({ status: res.statusCode ?? 0, body: text }));
+        });
+        req.on('error', fail);
+        req.end('{}');
+      });
+      assert.equal(status, 400, header);
+      const parsed = JSON.parse(body) as { code: string; message: string; details: { header: string } };
+      assert.equal(parsed.code, 'EY_INVALID_EVENT');
+      assert.equal(parsed.details.header, header);
+      assert.match(parsed.message, new RegExp(`header ${header} is repeated`));
+    }
   });
 
   await t.test('health, readiness and metrics', async () => {

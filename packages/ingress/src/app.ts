@@ -2,9 +2,12 @@ import {
   type CloudEvent,
   type Contract,
   EventyardError,
+  hopsLeft,
   isEventyardError,
   type LogRecord,
+  MAX_TTL,
   parseHttpRequest,
+  TTL_ATTRIBUTE,
   toLogRecord,
 } from '@eventyard/core';
 import { AppendCoalescer } from '@eventyard/log';
@@ -15,8 +18,7 @@ import { registerOpsRoutes } from './ops-routes.ts';
 import type { BrokerRoute, IngressOptions } from './types.ts';
 
 /** Knative's loop guard (pkg/broker/ttl.go): events enter with 255 hops, each reply costs one. */
-const TTL_ATTRIBUTE = 'knativebrokerttl';
-const DEFAULT_TTL = '255';
+const DEFAULT_TTL = String(MAX_TTL);
 const ARRIVAL_ATTRIBUTE = 'knativearrivaltime';
 const ALLOW = 'POST, OPTIONS';
 const DEFAULT_MAX_BODY = 1024 * 1024;
@@ -169,7 +171,7 @@ export function createIngress(options: IngressOptions): Ingress {
     const body = request.body instanceof Uint8Array ? request.body : EMPTY;
     let events: CloudEvent[];
     try {
-      events = parseHttpRequest(request.headers, body).events;
+      events = parseHttpRequest(request.headers, body, request.raw.rawHeaders).events;
       stampArrival(events, arrivalTime());
     } catch (error) {
       if (isEventyardError(error)) {
@@ -240,8 +242,10 @@ export function createIngress(options: IngressOptions): Ingress {
 }
 
 /**
- * Adds `knativearrivaltime` and the TTL the broker starts every event with; an event whose TTL is
- * already spent is a reply loop and is refused (Knative drops it).
+ * Adds `knativearrivaltime` and the TTL the broker starts every event with. A TTL that is not an
+ * integer in range is reset to the default, as Knative's `TTLDefaulter` does, so no value can
+ * carry an event around a reply loop for longer; an event whose TTL is spent is a reply loop and
+ * is refused (Knative drops it).
  */
 function stampArrival(events: CloudEvent[], arrival: string): void {
   for (let i = 0; i < events.length; i++) {
@@ -250,14 +254,16 @@ function stampArrival(events: CloudEvent[], arrival: string): void {
     if (ttl === undefined) {
       attributes[TTL_ATTRIBUTE] = DEFAULT_TTL;
     } else {
-      const hops = Number(ttl);
-      if (!Number.isInteger(hops) || hops <= 0) {
+      const hops = hopsLeft(ttl);
+      if (hops <= 0) {
         throw new EventyardError(
           'EY_TTL_EXHAUSTED',
           `attribute "${TTL_ATTRIBUTE}" is ${JSON.stringify(ttl)}: the event has been through too many replies (loop guard)`,
           { status: 400, details: { attribute: TTL_ATTRIBUTE, ...(events.length > 1 ? { index: i } : {}) } },
         );
       }
+      if (hops === MAX_TTL) attributes[TTL_ATTRIBUTE] = DEFAULT_TTL;
+      else if (String(hops) !== ttl) attributes[TTL_ATTRIBUTE] = String(hops);
     }
     attributes[ARRIVAL_ATTRIBUTE] = arrival;
   }

@@ -1,4 +1,5 @@
 // CloudEvents HTTP protocol binding 1.0.2: an incoming request to events (binary, structured, batched).
+import { EventyardError } from '../errors.ts';
 import type { CloudEvent } from '../types.ts';
 import { decodeBase64, decodeUtf8 } from './bytes.ts';
 import { requestContentMode } from './content-type.ts';
@@ -36,8 +37,15 @@ const KNOWN_HEADERS: ReadonlyMap<string, string> = new Map(
  * Parse a CloudEvents HTTP request into validated events. The content mode follows the
  * Content-Type (§3); every event is validated against CloudEvents 1.0.2, 0.3 events are upgraded.
  * Throws EY_INVALID_EVENT (400) naming the attribute, or EY_UNSUPPORTED_MEDIA_TYPE (415).
+ * `rawHeaders` (node's `IncomingMessage.rawHeaders`) lets repeated headers be refused: node joins a
+ * repeated `ce-id` into "a, b" and keeps only the first Content-Type, so `headers` cannot show them.
  */
-export function parseHttpRequest(headers: HttpHeaders, body: Uint8Array): ParsedRequest {
+export function parseHttpRequest(
+  headers: HttpHeaders,
+  body: Uint8Array,
+  rawHeaders?: readonly string[],
+): ParsedRequest {
+  if (rawHeaders !== undefined) checkRepeatedHeaders(headers, rawHeaders);
   const contentType = headers['content-type'];
   if (Array.isArray(contentType)) {
     throw attributeError('the Content-Type header is repeated', 'datacontenttype', BINARY);
@@ -147,4 +155,46 @@ function parseBatch(body: Uint8Array): CloudEvent[] {
     events[index] = decodeJsonEvent(value[index], origin, body, spans[index]);
   }
   return events;
+}
+
+/** `ce-*` or `content-type`, in any case, compared without allocating. */
+function isEventHeader(name: string): boolean {
+  if (name.length === 12) return name.toLowerCase() === 'content-type';
+  return (
+    name.length > 3 &&
+    name.charCodeAt(2) === 0x2d &&
+    (name.charCodeAt(0) | 0x20) === 0x63 &&
+    (name.charCodeAt(1) | 0x20) === 0x65
+  );
+}
+
+/**
+ * HTTP binding §3.1.3: each attribute is one header, and a message has one Content-Type (RFC 9110
+ * §5.3: a field that is not a list must not be repeated). Node has already merged repeats, so the
+ * raw header names are counted against the merged ones; only a mismatch looks for the culprit.
+ */
+function checkRepeatedHeaders(headers: HttpHeaders, rawHeaders: readonly string[]): void {
+  let raw = 0;
+  for (let i = 0; i < rawHeaders.length; i += 2) if (isEventHeader(rawHeaders[i]!)) raw++;
+  let merged = 0;
+  for (const name in headers) if (isEventHeader(name)) merged++;
+  if (raw === merged) return;
+  const seen = new Set<string>();
+  for (let i = 0; i < rawHeaders.length; i += 2) {
+    const name = rawHeaders[i]!;
+    if (!isEventHeader(name)) continue;
+    const lower = name.toLowerCase();
+    if (!seen.has(lower)) {
+      seen.add(lower);
+      continue;
+    }
+    const attribute = lower === 'content-type' ? 'datacontenttype' : lower.slice(3);
+    throw new EventyardError(
+      'EY_INVALID_EVENT',
+      lower === 'content-type'
+        ? 'header content-type is repeated; a request has exactly one Content-Type'
+        : `header ${lower} is repeated; each attribute must appear once`,
+      { status: 400, details: { header: lower, attribute } },
+    );
+  }
 }
