@@ -2,15 +2,18 @@ import {
   type CloudEvent,
   fromLogRecord,
   type HttpMessage,
+  hopsLeft,
   type LogRecord,
+  MAX_TTL,
+  TTL_ATTRIBUTE,
   toHttpBinary,
   toHttpStructured,
 } from '@eventyard/core';
 
 /** Knative's loop guard (pkg/broker/ttl.go): hops left; the broker keeps it, subscribers never see it. */
-export const TTL_ATTRIBUTE = 'knativebrokerttl';
+export { TTL_ATTRIBUTE };
 /** What ingress starts every event with. */
-export const DEFAULT_TTL = 255;
+export const DEFAULT_TTL = MAX_TTL;
 /** Stamped by ingress (Knative's `knativearrivaltime`); the start of the dispatch latency. */
 export const ARRIVAL_ATTRIBUTE = 'knativearrivaltime';
 
@@ -36,8 +39,9 @@ export class EventEnvelope {
   constructor(record: LogRecord, event: CloudEvent, fallbackArrivalMs: number) {
     this.record = record;
     this.event = event;
-    const ttl = Number(event.attributes[TTL_ATTRIBUTE]);
-    this.ttl = Number.isInteger(ttl) ? ttl : DEFAULT_TTL;
+    // Records may come from other writers (a Knative Kafka Broker's topic): a TTL that is not an
+    // integer in range counts as the default, so it cannot fuel an endless reply loop.
+    this.ttl = hopsLeft(event.attributes[TTL_ATTRIBUTE]);
     const arrival = event.attributes[ARRIVAL_ATTRIBUTE];
     const arrivalMs = arrival === undefined ? Number.NaN : Date.parse(arrival);
     this.arrivalMs = Number.isNaN(arrivalMs) ? fallbackArrivalMs : arrivalMs;

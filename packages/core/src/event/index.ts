@@ -6,5 +6,6 @@ export { STRUCTURED_CONTENT_TYPE, toHttpBinary, toHttpStructured } from './http-
 export { fromJsonFormat, toJsonFormat } from './json-format.ts';
 export { fromLogRecord, toLogRecord } from './kafka.ts';
 export { decodeHeaderValue, encodeHeaderValue } from './percent.ts';
+export { hopsLeft, MAX_TTL, TTL_ATTRIBUTE } from './ttl.ts';
 export type * from './types.ts';
 export { isAttributeName, isRfc3339, validateAttributes } from './validate.ts';
