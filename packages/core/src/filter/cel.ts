@@ -1,5 +1,6 @@
 import { type ASTNode, Environment, type ParseResult } from '@marcbachmann/cel-js';
 import { type CelClosure, compileCelClosure, compileCelConjunction, DEFER } from './cel-closure.ts';
+import { checkCelCost } from './cel-cost.ts';
 import { invalidFilter, positionAt } from './errors.ts';
 import { celActivationOf, EventFilterInput } from './input.ts';
 import { ERROR, FAIL, type FilterNode, type Outcome, PASS } from './node.ts';
@@ -219,6 +220,17 @@ export function compileCel(expression: unknown, label: string, path: string): Fi
   if (!checked.valid) throw fail(summaryOf(checked.error), checked.error?.range?.start);
   if (checked.type !== 'bool' && checked.type !== 'dyn') {
     throw fail(`the expression must evaluate to a bool, but it evaluates to ${checked.type}`, undefined);
+  }
+
+  const exceeded = checkCelCost(parsed.ast);
+  if (exceeded !== undefined) {
+    const { dataBytes, attributeBytes } = exceeded.bounds;
+    throw fail(
+      `the estimated cost of this expression is ${exceeded.estimated}, over the limit of ${exceeded.limit} ` +
+        `(for events with ${dataBytes} bytes of data and attributes of ${attributeBytes} bytes): ` +
+        'it builds or walks values much larger than the event',
+      exceeded.offset,
+    );
   }
 
   let program = parsed;
