@@ -64,6 +64,77 @@ const environment = new Environment({
     re2Matches(text, pattern),
   );
 
+/*
+ * The budget of one cel-js evaluation. The cost estimate (cel-cost.ts) rejects what is costly in
+ * the worst case; this backs it up at run time for whatever the model gets wrong. cel-js has no
+ * such limit, but every node it evaluates, at any depth, in macros, cel.bind and the
+ * short-circuiting operators alike, goes through one method of its evaluator, `run(ast, ctx)`:
+ * wrapping that one method (rather than each node's `evaluate`, which cel-js replaces lazily, or
+ * each overload) counts everything, including nodes macros create. Each node costs one unit, and
+ * each string or list it produces its size (a tenth per character, one per element), as cel-go
+ * counts. When the budget is spent, every further node throws, so no `||` or `exists` that
+ * absorbs errors can carry on; the evaluation is an error (no match, counted by the dispatcher).
+ * The closures (cel-closure.ts) do not go through cel-js and pay nothing.
+ *
+ * 10,000,000 units is Kubernetes' runtime budget for the CEL rules of one object, ~0.25 s of
+ * cel-js; an expression the estimate accepts stays far below it on real events.
+ */
+export const DEFAULT_CEL_EVALUATION_BUDGET = 10_000_000;
+let evaluationBudget = DEFAULT_CEL_EVALUATION_BUDGET;
+
+/** Set the cost budget of one cel-js evaluation (units as above); returns the previous budget. */
+export function setCelEvaluationBudget(units: number): number {
+  const previous = evaluationBudget;
+  evaluationBudget = units;
+  return previous;
+}
+
+/** Units left in the current evaluation; Infinity outside of one. */
+let remaining = Number.POSITIVE_INFINITY;
+
+class BudgetExceeded extends Error {
+  constructor() {
+    super('cost budget exceeded');
+  }
+}
+
+interface CelEvaluator {
+  run(ast: ASTNode, ctx: unknown): unknown;
+}
+
+function meterEvaluator(): void {
+  let evaluator: CelEvaluator | undefined;
+  const probe = environment.parse('true');
+  (probe.ast as unknown as { evaluate: (ev: CelEvaluator) => boolean }).evaluate = (ev) => {
+    evaluator = ev;
+    return true;
+  };
+  probe({});
+  if (evaluator === undefined) throw new Error('cel-js: cannot reach the evaluator to meter it');
+  evaluator.run = function run(this: CelEvaluator, ast: ASTNode, ctx: unknown): unknown {
+    if (--remaining < 0) throw new BudgetExceeded();
+    const value = (
+      ast as unknown as { evaluate(ev: CelEvaluator, ast: ASTNode, ctx: unknown): unknown }
+    ).evaluate(this, ast, ctx);
+    if (typeof value === 'string') remaining -= value.length * 0.1;
+    else if (Array.isArray(value)) remaining -= value.length;
+    return value;
+  };
+}
+meterEvaluator();
+
+/** Runs `program` within the budget: its value, or throws (BudgetExceeded when it was spent). */
+function runMetered(program: ParseResult, input: FilterInput): unknown {
+  remaining = evaluationBudget;
+  try {
+    const value = program(celActivationOf(input));
+    if (remaining < 0) throw new BudgetExceeded();
+    return value;
+  } finally {
+    remaining = Number.POSITIVE_INFINITY;
+  }
+}
+
 interface CelErrorLike {
   summary?: string;
   message: string;
@@ -148,7 +219,13 @@ export class CelNode implements FilterNode {
   evaluate(input: FilterInput): Outcome {
     // The closure reads the event through createFilterInput's input, whose data is JSON.parse's.
     if (this.#closure !== undefined && input instanceof EventFilterInput) {
-      const result = this.#closure(input);
+      let result: unknown;
+      try {
+        result = this.#closure(input);
+      } catch {
+        // Reading the event may throw (EY_DATA_LIMIT for data nested too deep): an error.
+        return ERROR;
+      }
       if (result === true) return PASS;
       if (result === false) return FAIL;
       if (result !== DEFER) return ERROR;
@@ -159,7 +236,12 @@ export class CelNode implements FilterNode {
   /** The closure's verdict, or undefined when it has none or defers to cel-js (for tests). */
   evaluateCompiled(input: FilterInput): Outcome | undefined {
     if (this.#closure === undefined) return undefined;
-    const result = this.#closure(input);
+    let result: unknown;
+    try {
+      result = this.#closure(input);
+    } catch {
+      return ERROR;
+    }
     return result === true ? PASS : result === false ? FAIL : result === DEFER ? undefined : ERROR;
   }
 
@@ -167,7 +249,7 @@ export class CelNode implements FilterNode {
   evaluateWithLibrary(input: FilterInput): Outcome {
     let result: unknown;
     try {
-      result = this.#program(celActivationOf(input));
+      result = runMetered(this.#program, input);
     } catch {
       return ERROR;
     }
@@ -177,8 +259,11 @@ export class CelNode implements FilterNode {
   explain(input: FilterInput): string {
     let result: unknown;
     try {
-      result = this.#program(celActivationOf(input));
+      result = runMetered(this.#program, input);
     } catch (error) {
+      if (error instanceof BudgetExceeded) {
+        return `${this.label} (cel): cost budget exceeded (${evaluationBudget} units), evaluation aborted`;
+      }
       return `${this.label} (cel): evaluation error: ${summaryOf(error)}`;
     }
     if (result === false) return `${this.label} (cel): evaluated to false`;

@@ -1,7 +1,9 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
+import { type CelNode, compileCel, setCelEvaluationBudget } from '../../src/filter/cel.ts';
 import { CEL_COST_LIMITS } from '../../src/filter/cel-cost.ts';
 import { compileTriggerFilter } from '../../src/filter/compile.ts';
+import { ERROR, PASS } from '../../src/filter/node.ts';
 import { assertInvalid, evalCel, input } from './helpers.ts';
 
 const invalidCel = (expression: string, message: RegExp) =>
@@ -83,4 +85,41 @@ test('realistic expressions are accepted and evaluate as before', () => {
     assert.equal(evalCel(expression, at), 'match', expression);
   }
   assert.ok(CEL_COST_LIMITS.worstCase.limit > CEL_COST_LIMITS.smallEvent.limit);
+});
+
+test('an evaluation over its runtime budget aborts as an error, and explain says so', () => {
+  // Accepted by the estimate, ~2,000 units at run time: over a budget of 500, quickly.
+  const expression = bindChain(
+    8,
+    '[event.data.x, event.data.x]',
+    (v) => `${v} + ${v}`,
+    (v) => `${v}.exists(s, s == 'never') || size(${v}) > 0`,
+  );
+  const node = compileCel(expression, 'filters[0]', '/spec/filters/0/cel') as CelNode;
+  const at = input({ datacontenttype: 'application/json' }, { x: 'y'.repeat(100) });
+  assert.equal(node.evaluate(at), PASS);
+  const previous = setCelEvaluationBudget(500);
+  try {
+    const started = performance.now();
+    assert.equal(node.evaluate(at), ERROR);
+    assert.ok(performance.now() - started < 50);
+    assert.match(node.explain(at), /cost budget exceeded/);
+    // The budget is per evaluation: a cheap expression right after is unaffected.
+    assert.equal(evalCel('event.data.x.size() > 10 || event.data.x == "z"', at), 'match');
+  } finally {
+    setCelEvaluationBudget(previous);
+  }
+  assert.equal(node.evaluate(at), PASS);
+});
+
+test('a closure that throws is an error on every path, and explain gives the message', () => {
+  let nested: unknown = 1;
+  for (let i = 0; i < 100; i++) nested = { a: nested };
+  const at = input({ datacontenttype: 'application/json' }, nested);
+  const node = compileCel('event.data.a == 1', 'filters[0]', '/spec/filters/0/cel') as CelNode;
+  assert.ok(node.compiled);
+  assert.equal(node.evaluate(at), ERROR);
+  assert.equal(node.evaluateCompiled(at), ERROR);
+  assert.equal(node.evaluateWithLibrary(at), ERROR);
+  assert.match(node.explain(at), /evaluation error: .*nest/i);
 });
