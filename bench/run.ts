@@ -16,6 +16,7 @@ import { join } from 'node:path';
 import { parseArgs } from 'node:util';
 import { deliveryBenchmarks } from './cases/delivery.ts';
 import { fanOutBenchmark } from './cases/fanout.ts';
+import { hostileFilterBenchmark } from './cases/hostile-filter.ts';
 import { ingressBenchmarks } from './cases/ingress.ts';
 import { matchingBenchmark } from './cases/matching.ts';
 import { memoryBenchmarks } from './cases/memory.ts';
@@ -48,7 +49,7 @@ const RESULTS = join(import.meta.dirname, 'RESULTS.md');
 const START = '<!-- results:start (written by bench/run.ts) -->';
 const END = '<!-- results:end -->';
 
-const needsKafka = [...only].some((id) => id !== '6');
+const needsKafka = [...only].some((id) => id !== '6' && id !== '8');
 const kafka = needsKafka ? await ensureKafka() : { brokers: '', version: 'n/a', stop: async () => {} };
 const started = performance.now();
 const context: BenchContext = {
@@ -70,6 +71,7 @@ try {
   if (only.has('4')) rows.push(...(await fanOutBenchmark(context)));
   if (only.has('6')) rows.push(...(await matchingBenchmark(context)));
   if (only.has('7')) rows.push(...(await memoryBenchmarks(context)));
+  if (only.has('8')) rows.push(...(await hostileFilterBenchmark(context)));
 } finally {
   await kafka.stop();
 }
