@@ -59,7 +59,7 @@ export async function hostileFilterBenchmark(context: BenchContext): Promise<Row
     },
     data: DATA_BYTES,
   };
-  const run = (index: TriggerIndex): number[] => {
+  const run = (index: TriggerIndex<string>): number[] => {
     const times: number[] = [];
     for (let i = 0; i < iterations; i++) {
       const started = performance.now();

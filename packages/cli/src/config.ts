@@ -17,6 +17,8 @@ export interface StartConfig {
   dataDir: string;
   role: Role;
   maxBodyBytes: number;
+  /** Event types with their own ingress metric series per broker (the most frequent; the rest are `other`). */
+  metricEventTypes: number;
   logLevel: LogLevel;
   kafkaBrokers: string[] | undefined;
   /** The Kafka client the log runs on (appends, consumer groups, topics and offsets). */
@@ -44,6 +46,7 @@ const START_OPTIONS = {
   'data-dir': { type: 'string', env: 'EVENTYARD_DATA_DIR' },
   role: { type: 'string', env: 'EVENTYARD_ROLE' },
   'max-body': { type: 'string', env: 'EVENTYARD_MAX_BODY' },
+  'metrics-event-types': { type: 'string', env: 'EVENTYARD_METRICS_EVENT_TYPES' },
   'log-level': { type: 'string', env: 'EVENTYARD_LOG_LEVEL' },
   kafka: { type: 'string', env: 'KAFKA_BROKERS' },
   'kafka-client': { type: 'string', env: 'EVENTYARD_KAFKA_CLIENT' },
@@ -70,6 +73,7 @@ Options (environment variable in brackets):
       --instance-id NAME   With --kafka: this process's stable name (a pod name), so a restart takes its partitions back at once [EVENTYARD_INSTANCE_ID]
       --role ROLE          all | ingress | dispatcher (default all)              [EVENTYARD_ROLE]
       --max-body SIZE      Largest request body, e.g. 512kb, 1mb (default 1mb)   [EVENTYARD_MAX_BODY]
+      --metrics-event-types N  Event types with their own metric series per broker, the most frequent; the rest count as "other" (default 100) [EVENTYARD_METRICS_EVENT_TYPES]
       --log-level LEVEL    fatal|error|warn|info|debug|trace|silent (default info) [EVENTYARD_LOG_LEVEL]
       --topic-template T   Topic name per broker (default eventyard-broker-{namespace}-{name}) [EVENTYARD_TOPIC_TEMPLATE]
       --kubernetes         Read Brokers and Triggers from the Kubernetes API instead of --config [EVENTYARD_KUBERNETES]
@@ -115,6 +119,7 @@ export function parseStartConfig(argv: string[], env: NodeJS.ProcessEnv): StartC
     dataDir: values['data-dir'] ?? '.eventyard',
     role: role as Role,
     maxBodyBytes: parseSize(values['max-body'] ?? '1mb', '--max-body'),
+    metricEventTypes: parseCount(values['metrics-event-types'] ?? '100', '--metrics-event-types', 10_000),
     logLevel: logLevel as LogLevel,
     kafkaBrokers: kafka
       ? kafka
@@ -208,4 +213,13 @@ export function parseSize(text: string, flag: string): number {
   const bytes = Math.floor(Number(match[1]) * unit);
   if (bytes < 1) throw new UsageError(`${flag} must be at least 1 byte, got "${text}"`);
   return bytes;
+}
+
+/** A whole number from 0 to `max`, e.g. "100". */
+export function parseCount(text: string, flag: string, max: number): number {
+  const count = Number(text);
+  if (!/^\d+$/.test(text.trim()) || count > max) {
+    throw new UsageError(`${flag} must be a whole number from 0 to ${max}, got "${text}"`);
+  }
+  return count;
 }

@@ -11,6 +11,7 @@ test('start flags have defaults, and each has an environment variable that a fla
     dataDir: '.eventyard',
     role: 'all',
     maxBodyBytes: 1024 * 1024,
+    metricEventTypes: 100,
     logLevel: 'info',
     kafkaBrokers: undefined,
     kafkaClient: 'platformatic',
@@ -36,6 +37,10 @@ test('start flags have defaults, and each has an environment variable that a fla
   assert.equal(fromEnv.port, 9000);
   assert.equal(fromEnv.role, 'dispatcher');
   assert.equal(fromEnv.maxBodyBytes, 256 * 1024);
+  assert.equal(
+    parseStartConfig(['--config', 'x'], { EVENTYARD_METRICS_EVENT_TYPES: '7' }).metricEventTypes,
+    7,
+  );
   assert.deepEqual(fromEnv.kafkaBrokers, ['k1:9092', 'k2:9092']);
   assert.equal(parseStartConfig(['--config', 'x', '--port', '7000'], { EVENTYARD_PORT: '9000' }).port, 7000);
   assert.equal(parseStartConfig(['--config', 'x'], { KAFKA_BROKERS: '' }).kafkaBrokers, undefined);

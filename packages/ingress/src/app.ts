@@ -57,7 +57,10 @@ export interface Ingress {
 export function createIngress(options: IngressOptions): Ingress {
   const maxBodyBytes = options.maxBodyBytes ?? DEFAULT_MAX_BODY;
   const now = options.now ?? Date.now;
-  const metrics = createIngressMetrics(options.registry);
+  const metrics = createIngressMetrics(
+    options.registry,
+    options.metricEventTypes === undefined ? {} : { maxEventTypes: options.metricEventTypes },
+  );
   // knativearrivaltime has millisecond precision: requests within one millisecond share the string.
   let arrivalMs = Number.NaN;
   let arrival = '';
@@ -94,14 +97,7 @@ export function createIngress(options: IngressOptions): Ingress {
     const params = request.params as { namespace?: string; broker?: string } | undefined;
     const route =
       params?.namespace === undefined ? undefined : routes.get(params.namespace)?.get(params.broker ?? '');
-    if (route !== undefined) {
-      metrics.events.inc({
-        namespace: route.namespace,
-        broker: route.name,
-        event_type: '',
-        code: coded.status ?? 500,
-      });
-    }
+    route?.metrics.answered('', coded.status ?? 500);
     return reply.code(coded.status ?? 500).send(errorBody(coded));
   });
 
@@ -120,9 +116,7 @@ export function createIngress(options: IngressOptions): Ingress {
     eventType = '',
   ): void => {
     const status = error.status ?? 500;
-    const namespace = route?.namespace ?? '';
-    const broker = route?.name ?? '';
-    metrics.events.inc({ namespace, broker, event_type: eventType, code: status });
+    metrics.count(route?.namespace ?? '', route?.name ?? '', eventType, status);
     reply.code(status).send(errorBody(error));
   };
 

@@ -10,6 +10,11 @@ export interface IngressOptions {
   registry: Registry;
   /** Largest accepted request body in bytes (413 above). Default 1 MiB. */
   maxBodyBytes?: number;
+  /**
+   * Event types with their own `eventyard_ingress_events_total` series per broker: the most frequent
+   * ones; the others are counted as `other`. Default 100.
+   */
+  metricEventTypes?: number;
   logger?: FastifyBaseLogger;
   /** Clock for `knativearrivaltime`; injectable for tests. */
   now?: () => number;

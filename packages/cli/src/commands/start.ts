@@ -84,7 +84,13 @@ export async function startBroker(config: StartConfig, logger: Logger): Promise<
     collectDefaultMetrics({ register: registry });
     const followers: ContractFollower[] = [];
     if (config.role !== 'dispatcher') {
-      const ingress = createIngress({ log, registry, maxBodyBytes: config.maxBodyBytes, logger });
+      const ingress = createIngress({
+        log,
+        registry,
+        maxBodyBytes: config.maxBodyBytes,
+        metricEventTypes: config.metricEventTypes,
+        logger,
+      });
       followers.push({
         name: 'ingress',
         gatesListening: true,
