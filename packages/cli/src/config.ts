@@ -19,6 +19,8 @@ export interface StartConfig {
   maxBodyBytes: number;
   /** Event types with their own ingress metric series per broker (the most frequent; the rest are `other`). */
   metricEventTypes: number;
+  /** Longest time a client may take to send a whole request (408 after it). */
+  requestTimeoutMs: number;
   logLevel: LogLevel;
   kafkaBrokers: string[] | undefined;
   /** The Kafka client the log runs on (appends, consumer groups, topics and offsets). */
@@ -47,6 +49,7 @@ const START_OPTIONS = {
   role: { type: 'string', env: 'EVENTYARD_ROLE' },
   'max-body': { type: 'string', env: 'EVENTYARD_MAX_BODY' },
   'metrics-event-types': { type: 'string', env: 'EVENTYARD_METRICS_EVENT_TYPES' },
+  'request-timeout': { type: 'string', env: 'EVENTYARD_REQUEST_TIMEOUT' },
   'log-level': { type: 'string', env: 'EVENTYARD_LOG_LEVEL' },
   kafka: { type: 'string', env: 'KAFKA_BROKERS' },
   'kafka-client': { type: 'string', env: 'EVENTYARD_KAFKA_CLIENT' },
@@ -74,6 +77,7 @@ Options (environment variable in brackets):
       --role ROLE          all | ingress | dispatcher (default all)              [EVENTYARD_ROLE]
       --max-body SIZE      Largest request body, e.g. 512kb, 1mb (default 1mb)   [EVENTYARD_MAX_BODY]
       --metrics-event-types N  Event types with their own metric series per broker, the most frequent; the rest count as "other" (default 100) [EVENTYARD_METRICS_EVENT_TYPES]
+      --request-timeout T  Longest time to receive a whole request, e.g. 500ms, 30s, 1m; 408 after it (default 30s) [EVENTYARD_REQUEST_TIMEOUT]
       --log-level LEVEL    fatal|error|warn|info|debug|trace|silent (default info) [EVENTYARD_LOG_LEVEL]
       --topic-template T   Topic name per broker (default eventyard-broker-{namespace}-{name}) [EVENTYARD_TOPIC_TEMPLATE]
       --kubernetes         Read Brokers and Triggers from the Kubernetes API instead of --config [EVENTYARD_KUBERNETES]
@@ -120,6 +124,7 @@ export function parseStartConfig(argv: string[], env: NodeJS.ProcessEnv): StartC
     role: role as Role,
     maxBodyBytes: parseSize(values['max-body'] ?? '1mb', '--max-body'),
     metricEventTypes: parseCount(values['metrics-event-types'] ?? '100', '--metrics-event-types', 10_000),
+    requestTimeoutMs: parseDuration(values['request-timeout'] ?? '30s', '--request-timeout'),
     logLevel: logLevel as LogLevel,
     kafkaBrokers: kafka
       ? kafka
@@ -213,6 +218,21 @@ export function parseSize(text: string, flag: string): number {
   const bytes = Math.floor(Number(match[1]) * unit);
   if (bytes < 1) throw new UsageError(`${flag} must be at least 1 byte, got "${text}"`);
   return bytes;
+}
+
+const DURATION_UNITS: Record<string, number> = { ms: 1, s: 1000, m: 60_000 };
+/** Node keeps timers in a signed 32-bit millisecond count. */
+const MAX_DURATION_MS = 2 ** 31 - 1;
+
+/** "30s" → 30000, "500ms" → 500, "1.5m" → 90000: a positive duration with its unit. */
+export function parseDuration(text: string, flag: string): number {
+  const match = /^(\d+(?:\.\d+)?)\s*(ms|s|m)$/i.exec(text.trim());
+  if (!match) throw new UsageError(`${flag} must be a duration such as 500ms, 30s or 1m, got "${text}"`);
+  const ms = Math.round(Number(match[1]) * DURATION_UNITS[match[2]!.toLowerCase()]!);
+  if (ms < 1 || ms > MAX_DURATION_MS) {
+    throw new UsageError(`${flag} must be from 1ms to ${MAX_DURATION_MS}ms, got "${text}"`);
+  }
+  return ms;
 }
 
 /** A whole number from 0 to `max`, e.g. "100". */

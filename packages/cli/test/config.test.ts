@@ -12,6 +12,7 @@ test('start flags have defaults, and each has an environment variable that a fla
     role: 'all',
     maxBodyBytes: 1024 * 1024,
     metricEventTypes: 100,
+    requestTimeoutMs: 30_000,
     logLevel: 'info',
     kafkaBrokers: undefined,
     kafkaClient: 'platformatic',
@@ -31,6 +32,7 @@ test('start flags have defaults, and each has an environment variable that a fla
     EVENTYARD_PORT: '9000',
     EVENTYARD_ROLE: 'dispatcher',
     EVENTYARD_MAX_BODY: '256kb',
+    EVENTYARD_REQUEST_TIMEOUT: '1.5m',
     KAFKA_BROKERS: 'k1:9092, k2:9092',
   });
   assert.deepEqual(fromEnv.configPaths, ['a.yaml', 'b/']);
@@ -40,6 +42,12 @@ test('start flags have defaults, and each has an environment variable that a fla
   assert.equal(
     parseStartConfig(['--config', 'x'], { EVENTYARD_METRICS_EVENT_TYPES: '7' }).metricEventTypes,
     7,
+  );
+  assert.equal(fromEnv.requestTimeoutMs, 90_000);
+  assert.equal(parseStartConfig(['--config', 'x', '--request-timeout', '500ms'], {}).requestTimeoutMs, 500);
+  assert.throws(
+    () => parseStartConfig(['--config', 'x', '--request-timeout', '30'], {}),
+    /--request-timeout must be a duration such as 500ms, 30s or 1m, got "30"/,
   );
   assert.deepEqual(fromEnv.kafkaBrokers, ['k1:9092', 'k2:9092']);
   assert.equal(parseStartConfig(['--config', 'x', '--port', '7000'], { EVENTYARD_PORT: '9000' }).port, 7000);

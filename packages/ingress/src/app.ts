@@ -1,3 +1,4 @@
+import { STATUS_CODES } from 'node:http';
 import {
   type CloudEvent,
   type Contract,
@@ -12,7 +13,7 @@ import {
 } from '@eventyard/core';
 import { AppendCoalescer } from '@eventyard/log';
 import Fastify, { type FastifyInstance, type FastifyReply, LogController } from 'fastify';
-import { errorBody, fromFastifyError } from './errors.ts';
+import { type ErrorBody, errorBody, fromFastifyError } from './errors.ts';
 import { type BrokerMetrics, createIngressMetrics } from './metrics.ts';
 import { registerOpsRoutes } from './ops-routes.ts';
 import type { BrokerRoute, IngressOptions } from './types.ts';
@@ -22,6 +23,9 @@ const DEFAULT_TTL = String(MAX_TTL);
 const ARRIVAL_ATTRIBUTE = 'knativearrivaltime';
 const ALLOW = 'POST, OPTIONS';
 const DEFAULT_MAX_BODY = 1024 * 1024;
+const DEFAULT_REQUEST_TIMEOUT_MS = 30_000;
+/** Node checks request deadlines on this period at most: a late request is answered within it. */
+const MAX_TIMEOUT_CHECK_MS = 1000;
 const EMPTY = new Uint8Array(0);
 
 /** A broker's route with the metrics its accepted events are counted in. */
@@ -77,8 +81,52 @@ export function createIngress(options: IngressOptions): Ingress {
   let routes = new Map<string, Map<string, Route>>();
   let applied = false;
 
+  const requestTimeoutMs = options.requestTimeoutMs ?? DEFAULT_REQUEST_TIMEOUT_MS;
   const app = Fastify({
     bodyLimit: maxBodyBytes,
+    // Node measures the whole request (headers and body) against requestTimeout, per request, so
+    // slow-but-steady clients are served while one trickling a byte a second is cut off; its
+    // deadline check runs every connectionsCheckingInterval (30 s by default, too coarse here).
+    requestTimeout: requestTimeoutMs,
+    http: {
+      headersTimeout: Math.min(60_000, requestTimeoutMs),
+      connectionsCheckingInterval: Math.max(
+        10,
+        Math.min(MAX_TIMEOUT_CHECK_MS, Math.floor(requestTimeoutMs / 4)),
+      ),
+    },
+    clientErrorHandler: (error: Error & { code?: string }, socket) => {
+      if (error.code === 'ECONNRESET' || socket.destroyed) return;
+      let status = 400;
+      let body: ErrorBody;
+      if (error.code === 'ERR_HTTP_REQUEST_TIMEOUT') {
+        status = 408;
+        metrics.requestTimeouts.inc();
+        body = errorBody(
+          new EventyardError(
+            'EY_REQUEST_TIMEOUT',
+            `the request (headers and body) was not received within ${requestTimeoutMs} ms (--request-timeout)`,
+            { status, details: { limitMs: requestTimeoutMs } },
+          ),
+        );
+      } else if (error.code === 'HPE_HEADER_OVERFLOW') {
+        status = 431;
+        body = {
+          code: 'EY_INVALID_EVENT',
+          message: 'the request headers are larger than the server accepts',
+        };
+      } else {
+        body = { code: 'EY_INVALID_EVENT', message: 'the request is not valid HTTP/1.1' };
+      }
+      if (socket.writable) {
+        const text = JSON.stringify(body);
+        socket.write(
+          `HTTP/1.1 ${status} ${STATUS_CODES[status]}\r\nContent-Length: ${Buffer.byteLength(text)}\r\n` +
+            `Content-Type: application/json\r\nConnection: close\r\n\r\n${text}`,
+        );
+      }
+      socket.destroy();
+    },
     ...(options.logger ? { loggerInstance: options.logger } : {}),
     logController: new LogController({ disableRequestLogging: true }),
     return503OnClosing: true,

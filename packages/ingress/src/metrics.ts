@@ -16,6 +16,8 @@ export interface IngressMetrics {
    * `count` or a broker's `BrokerMetrics`, which keep the event types bounded.
    */
   events: Counter<EventLabel>;
+  /** Requests not received in full within the request timeout (answered 408). */
+  requestTimeouts: Counter;
   /** Whole request latency including the durable append. */
   requestDuration: Histogram<'namespace' | 'broker' | 'code'>;
   /** The accepted-path view of one broker (the same object for the same broker, across contracts). */
@@ -140,8 +142,14 @@ export function createIngressMetrics(
     }
     return metrics;
   };
+  const requestTimeouts = new Counter({
+    name: 'eventyard_ingress_request_timeouts_total',
+    help: 'Requests whose headers and body did not arrive within --request-timeout (answered 408).',
+    registers: [registry],
+  });
   return {
     events,
+    requestTimeouts,
     requestDuration,
     forBroker,
     count(namespace, broker, eventType, code) {

@@ -15,6 +15,11 @@ export interface IngressOptions {
    * ones; the others are counted as `other`. Default 100.
    */
   metricEventTypes?: number;
+  /**
+   * Longest time a client may take to send a whole request, headers and body, in milliseconds
+   * (408 after it). Default 30 s: a body trickled byte by byte cannot hold a connection for long.
+   */
+  requestTimeoutMs?: number;
   logger?: FastifyBaseLogger;
   /** Clock for `knativearrivaltime`; injectable for tests. */
   now?: () => number;

@@ -89,6 +89,7 @@ export async function startBroker(config: StartConfig, logger: Logger): Promise<
         registry,
         maxBodyBytes: config.maxBodyBytes,
         metricEventTypes: config.metricEventTypes,
+        requestTimeoutMs: config.requestTimeoutMs,
         logger,
       });
       followers.push({
