@@ -1,4 +1,11 @@
-import { type Contract, fromLogRecord, type StoredRecord, toJsonFormat } from '@eventyard/core';
+import {
+  type Contract,
+  EventyardError,
+  fromLogRecord,
+  isEventyardError,
+  type StoredRecord,
+  toJsonFormat,
+} from '@eventyard/core';
 import {
   ATTEMPTS_EXTENSION,
   ERROR_CODE_EXTENSION,
@@ -42,9 +49,19 @@ export interface DeadLetterView {
  * They read the live Contract and the log, so they answer the same on the embedded log and Kafka.
  */
 export function registerOperatorApi(
-  app: FastifyInstance,
+  root: FastifyInstance,
   options: { contract: () => Contract; log: EventLog },
 ): void {
+  // Bodies reach the routes as bytes in every role, so a malformed one is answered with a coded
+  // 400 here rather than by fastify's own JSON parser.
+  root.register(async (app) => {
+    app.removeAllContentTypeParsers();
+    app.addContentTypeParser('*', { parseAs: 'buffer' }, (_request, body, done) => done(null, body));
+    registerRoutes(app, options);
+  });
+}
+
+function registerRoutes(app: FastifyInstance, options: { contract: () => Contract; log: EventLog }): void {
   app.get(`${OPERATOR_PREFIX}/triggers`, async () => {
     const triggers: TriggerStatusView[] = [];
     for (const t of options.contract().triggers.values()) {
@@ -90,39 +107,103 @@ export function registerOperatorApi(
     },
   );
 
-  app.post<{ Params: { namespace: string; broker: string }; Body: { trigger?: string } | undefined }>(
+  app.post<{ Params: { namespace: string; broker: string }; Body: unknown }>(
     `${OPERATOR_PREFIX}/namespaces/:namespace/brokers/:broker/deadletters/redrive`,
     async (request, reply) => {
       const { namespace, broker } = request.params;
-      const entry = options.contract().brokers.get(`${namespace}/${broker}`);
+      const contract = options.contract();
+      const entry = contract.brokers.get(`${namespace}/${broker}`);
       if (!entry) {
         return reply.code(404).send({
           code: 'EY_BROKER_NOT_FOUND',
           message: `broker "${broker}" not found in namespace "${namespace}"`,
         });
       }
-      const trigger = parseBody(request.body).trigger;
-      if (trigger !== undefined && !options.contract().triggers.has(trigger)) {
-        return reply
-          .code(404)
-          .send({ code: 'EY_TRIGGER_NOT_FOUND', message: `trigger "${trigger}" not found` });
+      let body: RedriveBody;
+      try {
+        body = parseRedriveBody(request.body);
+      } catch (error) {
+        if (!isEventyardError(error)) throw error;
+        return reply.code(400).send(error.toJSON());
       }
-      const result = await redriveDeadLetters(options.log, entry, trigger === undefined ? {} : { trigger });
-      return { broker: entry.key, ...(trigger === undefined ? {} : { trigger }), ...result };
+      const { trigger, again } = body;
+      const asked = trigger === undefined ? undefined : contract.triggers.get(trigger);
+      if (
+        trigger !== undefined &&
+        (asked === undefined || asked.namespace !== entry.namespace || asked.broker !== entry.name)
+      ) {
+        return reply.code(404).send({
+          code: 'EY_TRIGGER_NOT_FOUND',
+          message: `trigger "${trigger}" not found on broker "${entry.key}"`,
+          details: { field: 'trigger' },
+        });
+      }
+      const triggers: string[] = [];
+      for (const [key, t] of contract.triggers) {
+        if (t.namespace === entry.namespace && t.broker === entry.name) triggers.push(key);
+      }
+      const result = await redriveDeadLetters(options.log, entry, {
+        ...(trigger === undefined ? { triggers } : { trigger }),
+        again,
+      });
+      return { broker: entry.key, ...(trigger === undefined ? {} : { trigger }), again, ...result };
     },
   );
 }
 
+interface RedriveBody {
+  trigger: string | undefined;
+  again: boolean;
+}
+
+function invalidRequest(message: string, field?: string): EventyardError {
+  return new EventyardError('EY_INVALID_REQUEST', message, {
+    status: 400,
+    ...(field === undefined ? {} : { details: { field } }),
+  });
+}
+
 /**
- * The redrive body is optional JSON: `{ "trigger": "namespace/name" }`. It arrives as bytes where the
- * ingress takes every media type raw, and parsed where fastify's JSON parser runs (dispatcher role).
+ * The redrive body: empty, or a JSON object `{ "trigger": "namespace/name", "again": true }`, both
+ * members optional. It arrives as bytes where the ingress takes every media type raw, and parsed
+ * where fastify's JSON parser runs (dispatcher role). Anything else is refused naming the member,
+ * never read as "redrive every trigger".
  */
-function parseBody(body: unknown): { trigger?: string } {
+function parseRedriveBody(body: unknown): RedriveBody {
   let parsed: unknown = body;
-  if (body instanceof Uint8Array)
-    parsed = body.length > 0 ? JSON.parse(Buffer.from(body).toString('utf8')) : {};
-  const trigger = (parsed as { trigger?: unknown } | undefined)?.trigger;
-  return typeof trigger === 'string' ? { trigger } : {};
+  if (body instanceof Uint8Array) {
+    const text = Buffer.from(body).toString('utf8');
+    if (text.trim() === '') return { trigger: undefined, again: false };
+    try {
+      parsed = JSON.parse(text);
+    } catch (error) {
+      throw invalidRequest(`the request body is not valid JSON: ${(error as Error).message}`);
+    }
+  } else if (body === undefined) {
+    return { trigger: undefined, again: false };
+  }
+  if (parsed === null || typeof parsed !== 'object' || Array.isArray(parsed)) {
+    const kind = parsed === null ? 'null' : Array.isArray(parsed) ? 'an array' : typeof parsed;
+    throw invalidRequest(
+      `the request body must be a JSON object such as {"trigger":"namespace/name"}, got ${kind}`,
+    );
+  }
+  for (const name of Object.keys(parsed)) {
+    if (name !== 'trigger' && name !== 'again') {
+      throw invalidRequest(`unknown member "${name}": the body takes "trigger" and "again"`, name);
+    }
+  }
+  const { trigger, again } = parsed as { trigger?: unknown; again?: unknown };
+  if (trigger !== undefined && (typeof trigger !== 'string' || !/^[^/]+\/[^/]+$/.test(trigger))) {
+    throw invalidRequest(
+      `"trigger" must be a string "namespace/name", got ${JSON.stringify(trigger)}`,
+      'trigger',
+    );
+  }
+  if (again !== undefined && typeof again !== 'boolean') {
+    throw invalidRequest(`"again" must be true or false, got ${JSON.stringify(again)}`, 'again');
+  }
+  return { trigger: trigger as string | undefined, again: again === true };
 }
 
 function deadLetterView(record: StoredRecord): DeadLetterView {

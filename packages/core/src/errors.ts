@@ -4,6 +4,7 @@
  */
 export type ErrorCode =
   | 'EY_INVALID_EVENT'
+  | 'EY_INVALID_REQUEST'
   | 'EY_INVALID_RESOURCE'
   | 'EY_INVALID_CONFIG'
   | 'EY_INVALID_FILTER'

@@ -9,12 +9,14 @@ Prints every trigger of a running broker with its readiness, reason and subscrib
 `;
 
 export const DLQ_USAGE = `Usage: eventyard dlq list --broker NAMESPACE/NAME [--url http://localhost:8080] [--limit 100]
-       eventyard dlq redrive --broker NAMESPACE/NAME [--trigger NAMESPACE/NAME] [--url http://localhost:8080]
+       eventyard dlq redrive --broker NAMESPACE/NAME [--trigger NAMESPACE/NAME] [--again] [--url http://localhost:8080]
 
 list     the events of a broker that could not be delivered nor given to a dead-letter sink, with the
          trigger, the attempts, the last status and why.
 redrive  gives every dead letter not redriven yet back to the trigger that gave up on it (or only
-         those of --trigger), which delivers it again with its whole retry policy.
+         those of --trigger), which delivers it again with its whole retry policy. A dead letter is
+         redriven once, whether by broker or by trigger, across restarts; --again redrives those
+         redriven before too.
 `;
 
 const URL_FLAG = { url: { type: 'string', short: 'u', env: 'EVENTYARD_URL' } } as const;
@@ -86,6 +88,7 @@ export async function dlqCommand(
       broker: { type: 'string', short: 'b' },
       limit: { type: 'string' },
       trigger: { type: 'string' },
+      again: { type: 'boolean' },
     },
     env,
   );
@@ -101,9 +104,14 @@ export async function dlqCommand(
     const result = await postJson<{ redriven: number; skipped: number }>(
       base,
       `${brokerPath}/deadletters/redrive`,
-      flags.trigger === undefined ? {} : { trigger: flags.trigger },
+      {
+        ...(flags.trigger === undefined ? {} : { trigger: flags.trigger }),
+        ...(flags.again === true ? { again: true } : {}),
+      },
     );
-    const left = result.skipped ? `; ${result.skipped} left (other triggers, or not CloudEvents)` : '';
+    const left = result.skipped
+      ? `; ${result.skipped} left (other or deleted triggers, or not CloudEvents)`
+      : '';
     out(`redriven ${result.redriven} dead letter(s) of broker ${broker}${left}`);
     return EXIT_OK;
   }
