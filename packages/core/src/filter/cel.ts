@@ -4,7 +4,7 @@ import { checkCelCost } from './cel-cost.ts';
 import { invalidFilter, positionAt } from './errors.ts';
 import { celActivationOf, EventFilterInput } from './input.ts';
 import { ERROR, FAIL, type FilterNode, type Outcome, PASS } from './node.ts';
-import { matchesMethodOffset, re2Matches, registerLiteralPattern } from './regex.ts';
+import { compilePattern, matchesMethodOffset, re2Matches, registerLiteralPattern } from './regex.ts';
 import type { FilterInput } from './types.ts';
 
 /*
@@ -58,10 +58,10 @@ const environment = new Environment({
   .registerVariable('ce', 'map', { description: 'Alias of event' })
   .registerVariable('data', 'dyn', { description: 'The parsed JSON data' })
   .registerFunction(`string.${RE2_METHOD}(string): bool`, (text: string, pattern: string) =>
-    re2Matches(text, pattern),
+    meteredMatch(text, pattern),
   )
   .registerFunction('matches(string, string): bool', (text: string, pattern: string) =>
-    re2Matches(text, pattern),
+    meteredMatch(text, pattern),
   );
 
 /*
@@ -76,10 +76,14 @@ const environment = new Environment({
  * absorbs errors can carry on; the evaluation is an error (no match, counted by the dispatcher).
  * The closures (cel-closure.ts) do not go through cel-js and pay nothing.
  *
- * 10,000,000 units is Kubernetes' runtime budget for the CEL rules of one object, ~0.25 s of
- * cel-js; an expression the estimate accepts stays far below it on real events.
+ * 100,000 units is 1.5 to 2 ms of cel-js (15 to 19 ns per unit, measured on `exists` and `map`
+ * over data), 5 ms at worst for `matches` (below): what one evaluation may take from every other
+ * trigger of the process. Kubernetes allows 1,000,000 per call (~0.1 s of cel-go) for an admission
+ * check; a broker evaluates its filters for every event. Realistic filters stay well within it: a
+ * macro over a list costs about 10 units per element (`items.map(i, i.sku).exists(s, ...)` over
+ * 1,000 items: 11,000), and the estimate limits a 1 KiB event to far less (cel-cost.ts smallEvent).
  */
-export const DEFAULT_CEL_EVALUATION_BUDGET = 10_000_000;
+export const DEFAULT_CEL_EVALUATION_BUDGET = 100_000;
 let evaluationBudget = DEFAULT_CEL_EVALUATION_BUDGET;
 
 /** Set the cost budget of one cel-js evaluation (units as above); returns the previous budget. */
@@ -98,8 +102,49 @@ class BudgetExceeded extends Error {
   }
 }
 
+// One instance, thrown every time: once the budget is spent, every node throws, and a macro that
+// absorbs errors (`all`, `exists`) would otherwise build an Error, stack trace and all, for each
+// element left (a second for 500,000 elements, where the whole evaluation takes 30 ms).
+const BUDGET_EXCEEDED = new BudgetExceeded();
+
 interface CelEvaluator {
   run(ast: ASTNode, ctx: unknown): unknown;
+}
+
+interface Comprehension {
+  condition?: (accu: unknown) => boolean;
+}
+
+/**
+ * `all` and `exists` go on after an element's error (CEL's commutative error semantics), so once
+ * the budget is spent they would still try every element left. Their loop condition, checked
+ * before each element, also says stop then (runMetered turns whatever they return into the error).
+ * Macros are evaluated through their expansion, not through `run`, so this walks the program once,
+ * when it is compiled, expansions included.
+ */
+function stopQuantifiersWhenSpent(root: ASTNode): void {
+  const seen = new Set<object>();
+  const visit = (value: unknown): void => {
+    if (typeof value !== 'object' || value === null || seen.has(value)) return;
+    seen.add(value);
+    if (Array.isArray(value)) {
+      for (const item of value) visit(item);
+      return;
+    }
+    const node = value as { op?: unknown; args?: unknown; meta?: { alternate?: unknown; macro?: object } };
+    if (typeof node.op !== 'string') return;
+    if (node.op === 'comprehension') {
+      const args = node.args as Comprehension & { iterable: unknown; init: unknown; step: unknown };
+      const condition = args.condition;
+      if (condition !== undefined) args.condition = (accu) => remaining >= 0 && condition(accu);
+      visit([args.iterable, args.init, args.step]);
+    } else {
+      visit(node.args);
+    }
+    visit(node.meta?.alternate);
+    if (node.meta?.macro !== undefined) visit(Object.values(node.meta.macro));
+  };
+  visit(root);
 }
 
 function meterEvaluator(): void {
@@ -112,23 +157,59 @@ function meterEvaluator(): void {
   probe({});
   if (evaluator === undefined) throw new Error('cel-js: cannot reach the evaluator to meter it');
   evaluator.run = function run(this: CelEvaluator, ast: ASTNode, ctx: unknown): unknown {
-    if (--remaining < 0) throw new BudgetExceeded();
+    if (--remaining < 0) throw BUDGET_EXCEEDED;
     const value = (
       ast as unknown as { evaluate(ev: CelEvaluator, ast: ASTNode, ctx: unknown): unknown }
     ).evaluate(this, ast, ctx);
     if (typeof value === 'string') remaining -= value.length * 0.1;
-    else if (Array.isArray(value)) remaining -= value.length;
+    else if (Array.isArray(value) && value !== (ctx as { accuValue?: unknown }).accuValue) {
+      // Not the list a `map` or `filter` is building: each step hands it on, one element longer,
+      // and charging it every time would make a linear macro cost quadratically.
+      remaining -= value.length;
+    }
     return value;
   };
 }
 meterEvaluator();
+
+/*
+ * `matches` is one node for the meter, but its cost is the text's length times the size of the RE2
+ * program: RE2JS's DFA is fast, but patterns such as `(a|b)*a(a|b){40}` overflow its cache and it
+ * falls back to simulating the program, which visits every instruction for every character
+ * (~50 ns per character and instruction: 100 ms for a 20 KB field). So a match is charged that
+ * product, one unit per character and instruction, before it runs.
+ */
+const PROGRAM_SIZE_CACHE = 4096;
+const programSizes = new Map<string, number>();
+
+function programSizeOf(pattern: string): number {
+  let size = programSizes.get(pattern);
+  if (size === undefined) {
+    try {
+      size = compilePattern(pattern).programSize();
+    } catch {
+      return 0; // re2Matches throws the pattern's error
+    }
+    if (programSizes.size >= PROGRAM_SIZE_CACHE) programSizes.clear();
+    programSizes.set(pattern, size);
+  }
+  return size;
+}
+
+function meteredMatch(text: string, pattern: string): boolean {
+  if (remaining !== Number.POSITIVE_INFINITY) {
+    remaining -= (text.length + 1) * programSizeOf(pattern);
+    if (remaining < 0) throw BUDGET_EXCEEDED;
+  }
+  return re2Matches(text, pattern);
+}
 
 /** Runs `program` within the budget: its value, or throws (BudgetExceeded when it was spent). */
 function runMetered(program: ParseResult, input: FilterInput): unknown {
   remaining = evaluationBudget;
   try {
     const value = program(celActivationOf(input));
-    if (remaining < 0) throw new BudgetExceeded();
+    if (remaining < 0) throw BUDGET_EXCEEDED;
     return value;
   } finally {
     remaining = Number.POSITIVE_INFINITY;
@@ -330,6 +411,7 @@ export function compileCel(expression: unknown, label: string, path: string): Fi
   const required = new Map<string, string>();
   requiredEqualities(parsed.ast, required);
   const closure = compileCelClosure(parsed.ast);
+  stopQuantifiersWhenSpent(program.ast);
   return new CelNode(label, program, analysis.needsData, required, closure, parsed.ast);
 }
 
