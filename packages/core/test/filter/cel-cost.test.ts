@@ -28,7 +28,7 @@ test('a chain of cel.bind doubling a list is rejected at load time, with the est
   );
   const details = invalidCel(
     expression,
-    /estimated cost of this expression is \d+, over the limit of 50000 \(for events with 1024 bytes of data.*\(line 1, column \d+\)/,
+    /estimated cost of this expression is \d+, over the limit of 20000 \(for events with 1024 bytes of data.*\(line 1, column \d+\)/,
   );
   assert.ok(details.position);
 });
