@@ -1,7 +1,7 @@
 /**
  * The benchmark suite of issue 7: every figure a ratio to a baseline measured in the same run.
  *
- *   node bench/run.ts [--quick | --smoke] [--only 1,2,3,4,5,6,7] [--clients platformatic,kafkajs]
+ *   node bench/run.ts [--quick | --smoke] [--only 1,2,3,4,5,6,7,9] [--clients platformatic,kafkajs]
  *                     [--rounds N] [--cpu-prof] [--no-write]
  *
  * Starts a throw-away Kafka unless KAFKA_BROKERS is set, runs the benchmarks one after the other,
@@ -41,7 +41,7 @@ const { values } = parseArgs({
 
 const smoke = values.smoke ?? false;
 const quick = smoke || (values.quick ?? false);
-const only = new Set((values.only ?? '1,2,3,4,5,6,7').split(',').map((s) => s.trim()));
+const only = new Set((values.only ?? '1,2,3,4,5,6,7,9').split(',').map((s) => s.trim()));
 const clients = (values.clients?.split(',').map((s) => s.trim()) ??
   (await availableClients())) as KafkaClientName[];
 const OUT = join(import.meta.dirname, 'out');
@@ -49,7 +49,7 @@ const RESULTS = join(import.meta.dirname, 'RESULTS.md');
 const START = '<!-- results:start (written by bench/run.ts) -->';
 const END = '<!-- results:end -->';
 
-const needsKafka = [...only].some((id) => id !== '6' && id !== '8');
+const needsKafka = [...only].some((id) => id !== '6' && id !== '9');
 const kafka = needsKafka ? await ensureKafka() : { brokers: '', version: 'n/a', stop: async () => {} };
 const started = performance.now();
 const context: BenchContext = {
@@ -71,7 +71,7 @@ try {
   if (only.has('4')) rows.push(...(await fanOutBenchmark(context)));
   if (only.has('6')) rows.push(...(await matchingBenchmark(context)));
   if (only.has('7')) rows.push(...(await memoryBenchmarks(context)));
-  if (only.has('8')) rows.push(...(await hostileFilterBenchmark(context)));
+  if (only.has('9')) rows.push(...(await hostileFilterBenchmark(context)));
 } finally {
   await kafka.stop();
 }
@@ -82,7 +82,7 @@ const heading = `Eventyard benchmarks (${smoke ? 'smoke' : quick ? 'quick' : 'fu
 const output = `${heading}\n\n${machineLines(machine)}\n\n${table(rows)}\n`;
 process.stdout.write(`\n${output}`);
 
-if (!quick && !values['no-write'] && only.size === 7) {
+if (!quick && !values['no-write'] && only.size === 8) {
   const generated = `${START}\n## Latest full run\n\n${machineLines(machine)}\n\n${table(rows)}\n${END}`;
   let text: string;
   try {

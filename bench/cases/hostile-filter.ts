@@ -1,5 +1,5 @@
 /**
- * Benchmark 8: one hostile Trigger beside a simple one on the same broker, end to end (ingress →
+ * Benchmark 9: one hostile Trigger beside a simple one on the same broker, end to end (ingress →
  * log → dispatcher → subscriber, one process on the embedded log). The hostile filter is the
  * costliest the cost model accepts of the `cel.bind` doubling chain — the shape that stalled every
  * broker before the model — a list doubled as many times as the estimate allows, then walked by
@@ -75,7 +75,7 @@ export async function hostileFilterBenchmark(context: BenchContext): Promise<Row
   const ratio = p99 / baseP99;
   return [
     {
-      id: '8',
+      id: '9',
       name: `hostile filter: a simple trigger's delivery p99 at ${RATE} events/s beside the costliest accepted cel.bind chain (${hostile.levels} doublings)`,
       measured: `${fixed(p99, 1)} ms p99`,
       baseline: `${fixed(baseP99, 1)} ms p99, simple trigger alone`,

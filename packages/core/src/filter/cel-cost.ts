@@ -58,7 +58,7 @@ export const CEL_COST_LIMITS = {
    * macro over the data), and this keeps what an expression builds on its own (a list doubled by
    * fifteen `cel.bind`s costs ~131,000) to a fraction of a millisecond of cel-js per event: the
    * costliest accepted filter (eleven doublings) takes ~0.2 ms, so at a few hundred events/s a
-   * hostile Trigger leaves the others' p99 within 2× (benchmark 8).
+   * hostile Trigger leaves the others' p99 within 2× (benchmark 9).
    */
   smallEvent: { bounds: { dataBytes: 1024, attributeBytes: 1024 }, limit: 20_000 },
 } as const;
