@@ -44,9 +44,9 @@ export function toLogRecord(event: CloudEvent): LogRecord {
 }
 
 /**
- * The event in a Kafka record: binary content mode (§3.2), or structured content mode (§3.3,
- * `content-type: application/cloudevents+json`, the value is the JSON event) as other tools may
- * write. Validated like an HTTP request; throws EY_INVALID_EVENT.
+ * The event in a Kafka record: binary content mode (§3.2, any record with a `ce_specversion`
+ * header), or structured content mode (§3.3, no `ce_specversion` and `content-type:
+ * application/cloudevents+json`, the value is the JSON event) as other tools may write. Validated like an HTTP request; throws EY_INVALID_EVENT.
  */
 export function fromLogRecord(record: LogRecord): CloudEvent {
   const headers = record.headers;
@@ -71,7 +71,14 @@ export function fromLogRecord(record: LogRecord): CloudEvent {
     }
   }
 
-  if (contentType !== undefined && mediaType(contentType) === STRUCTURED_JSON) {
+  // Kafka binding §3.2 / §3.3: a `ce_specversion` header makes the record binary mode whatever its
+  // content-type, so an event whose datacontenttype is itself a CloudEvents media type (an event
+  // carrying an event) is read as binary; only a record without it may be structured.
+  if (
+    attributes?.specversion === undefined &&
+    contentType !== undefined &&
+    mediaType(contentType) === STRUCTURED_JSON
+  ) {
     const value = record.value;
     if (value === null || value.length === 0) {
       throw messageError('structured-mode record has no value; it should hold the JSON event');

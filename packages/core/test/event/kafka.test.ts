@@ -71,6 +71,22 @@ test('fromLogRecord reads a structured-mode record', () => {
   assert.deepEqual([...written.data!], [1, 2]);
 });
 
+test('a record with ce_specversion is binary mode whatever its content-type (Kafka binding §3.2)', () => {
+  for (const type of [
+    'application/cloudevents+json',
+    'application/cloudevents+json; charset=utf-8',
+    'application/cloudevents-batch+json',
+    'application/cloudevents+avro',
+  ]) {
+    for (const data of [undefined, utf8(JSON.stringify({ ...base, id: 'inner' }))]) {
+      const event: CloudEvent = { attributes: { ...base, datacontenttype: type }, data };
+      const back = fromLogRecord(toLogRecord(event));
+      assert.deepEqual(back.attributes, event.attributes, type);
+      assert.deepEqual(back.data && [...back.data], data && [...data], type);
+    }
+  }
+});
+
 test('fromLogRecord ignores unrelated headers and accepts 0.3', () => {
   const back = fromLogRecord({
     key: null,
