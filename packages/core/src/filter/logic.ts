@@ -4,7 +4,8 @@ import type { FilterInput } from './types.ts';
 /**
  * `all`, `any` and `not`, with Knative's results (pkg/eventfilter/subscriptionsapi all_filter.go,
  * any_filter.go, not_filter.go): an empty `all`/`any` is NoFilter (the event passes), `all` gives
- * the result of its last filter unless one fails, `any` ORs where NoFilter is neutral, and `not`
+ * the result of its last filter unless one fails, `any` the result of its last filter unless one
+ * passes (so `any: [fail, not: {}]` is NoFilter and lets the event through), and `not`
  * swaps pass and fail but keeps NoFilter. Evaluation is in order and short-circuits.
  */
 
@@ -59,7 +60,9 @@ export class AnyNode implements FilterNode {
       const r = (children[i] as FilterNode).evaluate(input);
       if (r === PASS) return PASS;
       if (r === ERROR) error = true;
-      else if (r === FAIL) result = FAIL;
+      // Knative any_filter.go: without a pass, the last filter's result stands, so a trailing
+      // NoFilter (`not: {}`) lets the event through and a leading one does not.
+      else result = r;
     }
     return error ? ERROR : result;
   }
