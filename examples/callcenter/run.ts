@@ -1,3 +1,4 @@
+#!/usr/bin/env node
 /**
  * The call-center scenario in one command: `npm run example:callcenter` (see README.md).
  *

@@ -1,3 +1,4 @@
+#!/usr/bin/env node
 import { createHmac } from 'node:crypto';
 import type { Log } from '../services/service.ts';
 import type { CustomerUpdate } from '../services/types.ts';

@@ -1,3 +1,4 @@
+#!/usr/bin/env node
 import { CloudEvent, emitterFor, httpTransport, Mode } from 'cloudevents';
 import type { Log } from '../services/service.ts';
 import type { Transcription } from '../services/types.ts';

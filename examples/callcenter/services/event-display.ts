@@ -1,3 +1,4 @@
+#!/usr/bin/env node
 import type { Server } from 'node:http';
 import { type Log, runAlone, startService } from './service.ts';
 

@@ -1,3 +1,4 @@
+#!/usr/bin/env node
 import type { Server } from 'node:http';
 import { dataOf, type Log, runAlone, startService } from './service.ts';
 import type { RiskAssessment } from './types.ts';

@@ -1,3 +1,4 @@
+#!/usr/bin/env node
 import { createHash } from 'node:crypto';
 import type { Server } from 'node:http';
 import { CloudEvent } from 'cloudevents';

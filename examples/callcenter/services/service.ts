@@ -68,7 +68,7 @@ export function dataOf<T>(event: CloudEvent<unknown>): T {
   return (typeof event.data === 'string' ? JSON.parse(event.data) : event.data) as T;
 }
 
-/** Runs a service on its own (`node services/x.ts`), on PORT or the given default. */
+/** Runs a service on its own (`npx callcenter-event-display`, ...), on PORT or the given default. */
 export async function runAlone(
   name: string,
   defaultPort: number,
