@@ -8,6 +8,18 @@ export type Role = 'all' | 'ingress' | 'dispatcher';
 const ROLES: readonly Role[] = ['all', 'ingress', 'dispatcher'];
 const LOG_LEVELS = ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'] as const;
 export type LogLevel = (typeof LOG_LEVELS)[number];
+/** `auto`: human-readable lines on a terminal, JSON lines otherwise (a pipe, a file, a collector). */
+export type LogFormat = 'auto' | 'json' | 'pretty';
+const LOG_FORMATS: readonly LogFormat[] = ['auto', 'json', 'pretty'];
+
+/** `--log-format` / EVENTYARD_LOG_FORMAT, checked; absent is `auto`. */
+export function parseLogFormat(value: string | undefined): LogFormat {
+  const format = value ?? 'auto';
+  if (!LOG_FORMATS.includes(format as LogFormat)) {
+    throw new UsageError(`--log-format must be one of ${LOG_FORMATS.join(', ')}, got "${format}"`);
+  }
+  return format as LogFormat;
+}
 
 /** Everything `eventyard start` needs, validated once. */
 export interface StartConfig {
@@ -22,6 +34,7 @@ export interface StartConfig {
   /** Longest time a client may take to send a whole request (408 after it). */
   requestTimeoutMs: number;
   logLevel: LogLevel;
+  logFormat: LogFormat;
   kafkaBrokers: string[] | undefined;
   /** The Kafka client the log runs on (appends, consumer groups, topics and offsets). */
   kafkaClient: KafkaClient;
@@ -51,6 +64,7 @@ const START_OPTIONS = {
   'metrics-event-types': { type: 'string', env: 'EVENTYARD_METRICS_EVENT_TYPES' },
   'request-timeout': { type: 'string', env: 'EVENTYARD_REQUEST_TIMEOUT' },
   'log-level': { type: 'string', env: 'EVENTYARD_LOG_LEVEL' },
+  'log-format': { type: 'string', env: 'EVENTYARD_LOG_FORMAT' },
   kafka: { type: 'string', env: 'KAFKA_BROKERS' },
   'kafka-client': { type: 'string', env: 'EVENTYARD_KAFKA_CLIENT' },
   'topic-template': { type: 'string', env: 'EVENTYARD_TOPIC_TEMPLATE' },
@@ -79,6 +93,7 @@ Options (environment variable in brackets):
       --metrics-event-types N  Event types with their own metric series per broker, the most frequent; the rest count as "other" (default 100) [EVENTYARD_METRICS_EVENT_TYPES]
       --request-timeout T  Longest time to receive a whole request, e.g. 500ms, 30s, 1m; 408 after it (default 30s) [EVENTYARD_REQUEST_TIMEOUT]
       --log-level LEVEL    fatal|error|warn|info|debug|trace|silent (default info) [EVENTYARD_LOG_LEVEL]
+      --log-format F       json | pretty | auto: readable lines on a terminal, JSON lines otherwise (default auto) [EVENTYARD_LOG_FORMAT]
       --topic-template T   Topic name per broker (default eventyard-broker-{namespace}-{name}) [EVENTYARD_TOPIC_TEMPLATE]
       --kubernetes         Read Brokers and Triggers from the Kubernetes API instead of --config [EVENTYARD_KUBERNETES]
       --namespace NS       With --kubernetes: a namespace to watch; repeatable (default all) [EVENTYARD_NAMESPACES]
@@ -126,6 +141,7 @@ export function parseStartConfig(argv: string[], env: NodeJS.ProcessEnv): StartC
     metricEventTypes: parseCount(values['metrics-event-types'] ?? '100', '--metrics-event-types', 10_000),
     requestTimeoutMs: parseDuration(values['request-timeout'] ?? '30s', '--request-timeout'),
     logLevel: logLevel as LogLevel,
+    logFormat: parseLogFormat(values['log-format']),
     kafkaBrokers: kafka
       ? kafka
           .split(',')

@@ -1,3 +1,3 @@
 // The CLI is the outermost package: nothing imports it. These exports serve its own tests.
 export { runCli, USAGE } from './cli.ts';
-export { parseSize, parseStartConfig, type StartConfig } from './config.ts';
+export { type LogFormat, parseLogFormat, parseSize, parseStartConfig, type StartConfig } from './config.ts';

@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
-import { parseSize, parseStartConfig } from '../src/index.ts';
+import { parseLogFormat, parseSize, parseStartConfig } from '../src/index.ts';
 
 test('start flags have defaults, and each has an environment variable that a flag overrides', () => {
   const defaults = parseStartConfig(['--config', 'x'], {});
@@ -14,6 +14,7 @@ test('start flags have defaults, and each has an environment variable that a fla
     metricEventTypes: 100,
     requestTimeoutMs: 30_000,
     logLevel: 'info',
+    logFormat: 'auto',
     kafkaBrokers: undefined,
     kafkaClient: 'platformatic',
     topicTemplate: undefined,
@@ -111,4 +112,19 @@ test('sizes are binary units', () => {
   assert.equal(parseSize('100', '--max-body'), 100);
   assert.equal(parseSize('1.5mb', '--max-body'), 1572864);
   assert.throws(() => parseSize('0', '--max-body'), /at least 1 byte/);
+});
+
+test('--log-format json|pretty|auto, from the flag or EVENTYARD_LOG_FORMAT (the flag wins); auto by default', () => {
+  assert.equal(parseStartConfig(['--config', 'x'], {}).logFormat, 'auto');
+  assert.equal(parseStartConfig(['--config', 'x', '--log-format', 'pretty'], {}).logFormat, 'pretty');
+  assert.equal(parseStartConfig(['--config', 'x'], { EVENTYARD_LOG_FORMAT: 'json' }).logFormat, 'json');
+  assert.equal(
+    parseStartConfig(['--config', 'x', '--log-format', 'json'], { EVENTYARD_LOG_FORMAT: 'pretty' }).logFormat,
+    'json',
+  );
+  assert.throws(
+    () => parseStartConfig(['--config', 'x', '--log-format', 'yaml'], {}),
+    /--log-format must be one of auto, json, pretty, got "yaml"/,
+  );
+  assert.equal(parseLogFormat(undefined), 'auto');
 });

@@ -28,7 +28,7 @@ export interface RunningBroker {
 
 export async function startCommand(argv: string[], env: NodeJS.ProcessEnv): Promise<number> {
   const config = parseStartConfig(argv, env);
-  const logger = createLogger(config.logLevel);
+  const logger = createLogger(config.logLevel, config.logFormat);
   const broker = await startBroker(config, logger);
   // Started: from here on the workload, not loading, sizes V8's young generation.
   releaseYoungGeneration();
