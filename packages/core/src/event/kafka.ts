@@ -46,7 +46,8 @@ export function toLogRecord(event: CloudEvent): LogRecord {
 /**
  * The event in a Kafka record: binary content mode (§3.2, any record with a `ce_specversion`
  * header), or structured content mode (§3.3, no `ce_specversion` and `content-type:
- * application/cloudevents+json`, the value is the JSON event) as other tools may write. Validated like an HTTP request; throws EY_INVALID_EVENT.
+ * application/cloudevents+json`, the value is the JSON event) as other tools may write.
+ * Validated like an HTTP request; throws EY_INVALID_EVENT.
  */
 export function fromLogRecord(record: LogRecord): CloudEvent {
   const headers = record.headers;
