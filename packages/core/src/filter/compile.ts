@@ -1,6 +1,7 @@
 import type { SubscriptionsApiFilter, TriggerSpec } from '../resources/types.ts';
 import { type AttributeDialect, AttributeMatchNode } from './attribute-match.ts';
 import { CelNode, compileCel } from './cel.ts';
+import { CesqlFilterNode, compileCesql } from './cesql/compile.ts';
 import { invalidFilter } from './errors.ts';
 import { AllNode, AnyNode, NoFilterNode, NotNode } from './logic.ts';
 import { ERROR, FAIL, type FilterNode } from './node.ts';
@@ -12,11 +13,11 @@ import type { CompiledFilter, FilterInput, FilterResult } from './types.ts';
  * every event through. Validation follows Knative's webhook (pkg/apis/eventing/v1
  * trigger_validation.go) and turns what Knative would skip at run time (an empty `exact` value,
  * an unparsable expression) into an error a user sees when the Trigger loads. Two deliberate
- * supersets: `exact`/`prefix`/`suffix` accept several attributes (all must match), and the
- * expression dialect is `cel` (Knative's is `cesql`, which we do not implement).
+ * supersets: `exact`/`prefix`/`suffix` accept several attributes (all must match), and besides
+ * Knative's `cesql` (CloudEvents SQL v1, also under its pre-1.15 name `sql`) there is `cel`.
  */
 
-const DIALECTS = ['exact', 'prefix', 'suffix', 'all', 'any', 'not', 'cel'] as const;
+const DIALECTS = ['exact', 'prefix', 'suffix', 'all', 'any', 'not', 'cel', 'cesql', 'sql'] as const;
 type Dialect = (typeof DIALECTS)[number];
 const DIALECT_SET: ReadonlySet<string> = new Set(DIALECTS);
 
@@ -43,6 +44,9 @@ function isSet(dialect: Dialect, value: unknown): boolean {
     case 'any':
       return Array.isArray(value) ? value.length > 0 : true;
     case 'cel':
+    case 'cesql':
+    case 'sql':
+      // Knative's NewCESQLFilter: an empty expression is NoFilter.
       return value !== '';
     case 'not':
       return true;
@@ -96,12 +100,8 @@ function compileObject(label: string, path: string, filter: unknown): FilterNode
   const set: Dialect[] = [];
   for (const key of Object.keys(spec)) {
     if (!DIALECT_SET.has(key)) {
-      const hint =
-        key === 'cesql' || key === 'sql'
-          ? 'CloudEvents SQL is not supported; write the condition as a cel expression'
-          : `use one of ${DIALECTS.join(', ')}`;
       throw invalidFilter(
-        `${label}: unknown filter dialect '${key}': ${hint}`,
+        `${label}: unknown filter dialect '${key}': use one of ${DIALECTS.join(', ')}`,
         `${path}/${pointerSegment(key)}`,
       );
     }
@@ -133,16 +133,20 @@ function compileObject(label: string, path: string, filter: unknown): FilterNode
       );
     case 'cel':
       return compileCel(spec.cel, label, at);
+    case 'cesql':
+    case 'sql':
+      return compileCesql(spec[dialect], label, at, dialect);
   }
 }
 
 /**
  * The exact value that every matching event must have for `attribute`, read from the parts of
  * the filter that must all pass: the top-level list, `all`, and attribute matches and CEL
- * conjunctions (`event.type == '…' && …`) within them.
+ * conjunctions (`event.type == '…' && …`) and CESQL ones (`type = '…' AND …`) within them.
  */
 function requiredValue(node: FilterNode, attribute: string): string | undefined {
-  if (node instanceof AttributeMatchNode || node instanceof CelNode) return node.exactValueOf(attribute);
+  if (node instanceof AttributeMatchNode || node instanceof CelNode || node instanceof CesqlFilterNode)
+    return node.exactValueOf(attribute);
   if (node instanceof AllNode) {
     for (const child of node.children) {
       const value = requiredValue(child, attribute);
@@ -154,7 +158,7 @@ function requiredValue(node: FilterNode, attribute: string): string | undefined 
 
 /** Every exact attribute value the filter requires (see `requiredValue`); the first one found wins. */
 function requiredValues(node: FilterNode, into: Map<string, string>): void {
-  if (node instanceof AttributeMatchNode || node instanceof CelNode) {
+  if (node instanceof AttributeMatchNode || node instanceof CelNode || node instanceof CesqlFilterNode) {
     for (const [name, value] of node.exactEntries()) if (!into.has(name)) into.set(name, value);
   } else if (node instanceof AllNode) {
     for (const child of node.children) requiredValues(child, into);
@@ -245,7 +249,7 @@ class TriggerFilter implements CompiledFilter {
 /**
  * Compile a Trigger's `filter` / `filters` into a filter evaluated per event. Throws
  * `EventyardError('EY_INVALID_FILTER')` with `details.path` (a JSON pointer such as
- * `/spec/filters/1/cel`) and, for CEL, `details.position` ({ line, column, offset }).
+ * `/spec/filters/1/cel`) and, for CEL and CESQL, `details.position` ({ line, column, offset }).
  */
 export function compileTriggerFilter(spec: Pick<TriggerSpec, 'filter' | 'filters'>): CompiledFilter {
   const filters: unknown = spec.filters;

@@ -24,7 +24,17 @@ export const DNS_LABEL_PATTERN = '^[a-z0-9]([-a-z0-9]{0,61}[a-z0-9])?$';
 export const KAFKA_TOPIC_PATTERN = '^[a-zA-Z0-9._-]{1,249}$';
 
 /** The filter dialects a `filters[]` object may use, exactly one per object. */
-export const FILTER_DIALECTS = ['exact', 'prefix', 'suffix', 'all', 'any', 'not', 'cel'] as const;
+export const FILTER_DIALECTS = [
+  'exact',
+  'prefix',
+  'suffix',
+  'all',
+  'any',
+  'not',
+  'cel',
+  'cesql',
+  'sql',
+] as const;
 
 /**
  * How deep the schema checks nested `all` / `any` / `not` filters (a `filters[]` entry is level 1).
@@ -50,6 +60,9 @@ function filterSchema(level: number): JsonSchema {
       any: { type: 'array', items: nested },
       not: nested,
       cel: string,
+      // CloudEvents SQL v1; `sql` is its name before Knative 1.15.
+      cesql: string,
+      sql: string,
     },
     additionalProperties: false,
     oneOf: FILTER_DIALECTS.map((dialect) => ({ required: [dialect] })),

@@ -59,7 +59,11 @@ export interface SubscriptionsApiFilter {
   any?: SubscriptionsApiFilter[];
   not?: SubscriptionsApiFilter;
   cel?: string;
-  /** Knative's name for the CEL dialect ("sql" is not supported). */
+  /** CloudEvents SQL v1 (Knative's dialect). */
+  cesql?: string;
+  /** The name of `cesql` before Knative 1.15. */
+  sql?: string;
+  /** Any other key is an unknown dialect, refused with its path. */
   [dialect: string]: unknown;
 }
 

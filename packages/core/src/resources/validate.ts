@@ -65,13 +65,6 @@ function describe(error: ErrorObject, document: unknown, schema: JsonSchema): Fi
     case 'additionalProperties': {
       const field = String(error.params.additionalProperty);
       const fieldPath = `${path}/${escapePointerToken(field)}`;
-      // Knative's CloudEvents SQL dialect: `cesql` today, `sql` before Knative 1.15.
-      if (isFilter && (field === 'cesql' || field === 'sql')) {
-        return {
-          path: fieldPath,
-          message: `the CloudEvents SQL dialect (${field}) is not supported; write the expression with cel`,
-        };
-      }
       if (isFilter) {
         return { path: fieldPath, message: `unknown filter dialect "${field}"; use one of ${DIALECT_LIST}` };
       }

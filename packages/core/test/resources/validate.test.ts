@@ -252,7 +252,7 @@ test('destinations follow Knative: a ref or a uri; an absolute uri alone; a rela
 });
 
 test('each filters[] object has exactly one dialect', () => {
-  const dialects = 'exact, prefix, suffix, all, any, not or cel';
+  const dialects = 'exact, prefix, suffix, all, any, not, cel, cesql or sql';
   assert.equal(
     onlyProblem(trigger({ filters: [{}] })),
     `/spec/filters/0: must have exactly one filter dialect: ${dialects}`,
@@ -293,14 +293,12 @@ test('each filters[] object has exactly one dialect', () => {
   );
 });
 
-test('the CloudEvents SQL dialect gets a clear "use cel" error', () => {
+test('the CloudEvents SQL dialect is accepted as cesql and as its pre-1.15 name sql', () => {
+  assert.deepEqual(problems(trigger({ filters: [{ cesql: "type = 'a'" }] })), []);
+  assert.deepEqual(problems(trigger({ filters: [{ any: [{ sql: "type = 'a'" }] }] })), []);
   assert.equal(
-    onlyProblem(trigger({ filters: [{ cesql: "type = 'a'" }] })),
-    '/spec/filters/0/cesql: the CloudEvents SQL dialect (cesql) is not supported; write the expression with cel',
-  );
-  assert.equal(
-    onlyProblem(trigger({ filters: [{ any: [{ sql: "type = 'a'" }] }] })),
-    '/spec/filters/0/any/0/sql: the CloudEvents SQL dialect (sql) is not supported; write the expression with cel',
+    onlyProblem(trigger({ filters: [{ cesql: 1 }] })),
+    '/spec/filters/0/cesql: must be a string (quote the value)',
   );
 });
 
