@@ -9,7 +9,7 @@ import { evalFilters, input } from './helpers.ts';
  * (knative/eventing pkg/eventfilter/subscriptionsapi, create.go + all/any/not_filter.go, and
  * pkg/broker/filter: only FailFilter stops a delivery):
  * - a filter object whose dialect is empty (`{}`, `all: []`, `any: []`, `exact: {}`, `prefix: {}`,
- *   `suffix: {}`) materializes to nothing and is skipped where it stands;
+ *   `suffix: {}`, `cesql: ''`) materializes to nothing and is skipped where it stands;
  * - `not: {}` (and `not` of any skipped object) is NoFilter: neither pass nor fail;
  * - `all` fails on a failing filter, otherwise gives its last filter's result;
  * - `any` passes on a passing filter, otherwise gives its last filter's result, so a trailing
@@ -29,6 +29,10 @@ const cases: Array<[string, SubscriptionsApiFilter[], FilterResult]> = [
   ['prefix: {}', [{ prefix: {} }], 'match'],
   ['suffix: {}', [{ suffix: {} }], 'match'],
   ['an entry with no dialect', [{}], 'match'],
+  ["cesql: ''", [{ cesql: '' }], 'match'],
+  ["not: { cesql: '' }", [{ not: { cesql: '' } }], 'match'],
+  ["any: a failing filter then cesql: '' (skipped)", [{ any: [NO, { cesql: '' }] }], 'no-match'],
+  ["any: a failing filter then not: { cesql: '' }", [{ any: [NO, { not: { cesql: '' } }] }], 'match'],
   ['not: { not: {} }', [{ not: { not: {} } }], 'match'],
   ['not: { all: [] }', [{ not: { all: [] } }], 'match'],
   ['not: { any: [] }', [{ not: { any: [] } }], 'match'],
