@@ -45,8 +45,9 @@ test('an event whose data nests 10,000 deep is delivered once, is a counted filt
   await cel.waitFor(20);
   // Long enough for a record read again (the defect: about once a second) to show up.
   await new Promise((resolve) => setTimeout(resolve, 2500));
-  assert.deepEqual(plain.ids(), ['deep', ...ids], 'every event exactly once, in order');
-  assert.deepEqual(cel.ids(), ids);
+  // Exactly once each; the order across the broker's partitions is not defined.
+  assert.deepEqual(plain.ids().sort(), ['deep', ...ids].sort(), 'every event exactly once');
+  assert.deepEqual(cel.ids().sort(), [...ids].sort());
   const metrics = await (await fetch(`${broker.url}/metrics`)).text();
   assert.match(metrics, /eventyard_filter_errors_total\{[^}]*trigger="cel"[^}]*\} 1\n/);
 });
