@@ -3,6 +3,7 @@ import { invalidFilter, positionAt } from '../errors.ts';
 import { ERROR, FAIL, type FilterNode, type Outcome, PASS, quote } from '../node.ts';
 import type { FilterInput } from '../types.ts';
 import type { Scope } from './cast.ts';
+import { checkCesqlCost } from './cost.ts';
 import { type Closure, compileExpression } from './evaluate.ts';
 import { parseCesql } from './parser.ts';
 import { type CesqlError, type CesqlNode, CesqlParseError, type CesqlValue } from './types.ts';
@@ -181,6 +182,15 @@ export function compileCesql(
     throw fail(
       `the expression must evaluate to a boolean, but it evaluates to ${compiled.type === 'integer' ? 'an integer' : 'a string'}`,
       0,
+    );
+  }
+  const exceeded = checkCesqlCost(ast);
+  if (exceeded !== undefined) {
+    throw fail(
+      `the estimated cost of this expression is ${exceeded.estimated}, over the limit of ${exceeded.limit} ` +
+        `(for events with attributes of ${exceeded.attributeBytes} bytes): it reads the attributes too many ` +
+        'times (LIKE patterns mixing % and _, string functions); the costliest part starts here',
+      exceeded.offset,
     );
   }
   return new CesqlFilterNode(label, dialect, expression, compiled.run, requiredValues(ast));

@@ -96,3 +96,12 @@ export function compileLike(pattern: string): (text: string) => boolean {
   const items = itemsOf(pattern);
   return items.includes(ANY_ONE) ? walkMatcher(items) : segmentMatcher(items);
 }
+
+/**
+ * How many times matching may read each character of the text, for the cost estimate: once for
+ * the string searches and the walk without `%`, up to the pattern's length for the walk with both.
+ */
+export function likeScans(pattern: string): number {
+  const items = itemsOf(pattern);
+  return items.includes(ANY_ONE) && items.includes(ANY_RUN) ? items.length : 1;
+}
