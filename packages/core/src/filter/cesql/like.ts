@@ -64,25 +64,27 @@ function segmentMatcher(items: number[]): (text: string) => boolean {
   };
 }
 
-/** Matching with `_`: the wildcard walk, backtracking only to the last `%`. */
+/** Matching with `_`: the wildcard walk over code points, backtracking only to the last `%`. */
 function walkMatcher(items: number[]): (text: string) => boolean {
-  return (source) => {
-    const text = Array.from(source, (ch) => ch.codePointAt(0) as number);
+  const width = (cp: number) => (cp > 0xffff ? 2 : 1);
+  return (text) => {
     let t = 0;
     let p = 0;
     let star = -1;
     let resume = 0;
     while (t < text.length) {
       const item = items[p];
+      const cp = text.codePointAt(t) as number;
       if (item === ANY_RUN) {
         star = p++;
         resume = t;
-      } else if (item !== undefined && (item === ANY_ONE || item === text[t])) {
+      } else if (item !== undefined && (item === ANY_ONE || item === cp)) {
         p++;
-        t++;
+        t += width(cp);
       } else if (star >= 0) {
         p = star + 1;
-        t = ++resume;
+        resume += width(text.codePointAt(resume) as number);
+        t = resume;
       } else {
         return false;
       }
