@@ -205,7 +205,17 @@ const CASES: Array<[string, Document, boolean]> = [
     false,
   ],
   ['an empty filter', trigger({ broker: 'b', subscriber: sub, filters: [{}] }), false],
-  ['the sql dialect', trigger({ broker: 'b', subscriber: sub, filters: [{ sql: "type = 'a'" }] }), false],
+  ['the cesql dialect', trigger({ broker: 'b', subscriber: sub, filters: [{ cesql: "type = 'a'" }] }), true],
+  [
+    'its pre-1.15 name sql',
+    trigger({ broker: 'b', subscriber: sub, filters: [{ sql: "type = 'a'" }] }),
+    true,
+  ],
+  [
+    'cesql beside another dialect',
+    trigger({ broker: 'b', subscriber: sub, filters: [{ cesql: "type = 'a'", cel: 'true' }] }),
+    false,
+  ],
   [
     'a nested filter with two dialects',
     trigger({ broker: 'b', subscriber: sub, filters: [{ not: { exact: { a: 'b' }, cel: 'true' } }] }),
