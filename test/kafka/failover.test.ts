@@ -27,6 +27,12 @@ test('two eventyard processes share a broker: each event once in steady state; k
   t.after(() => b.stop());
 
   // Both consumers join the group: wait until each has partitions (the second join rebalances).
+  // A process serves its ingress before its dispatcher joined, so wait for both to dispatch first.
+  await eventually(
+    () => [a, b].every((p) => p.logs.some((line) => line.msg === 'dispatching broker')),
+    60000,
+    'both dispatchers to join',
+  );
   await eventually(
     async () => {
       const probe = `probe-${randomBytes(4).toString('hex')}`;
