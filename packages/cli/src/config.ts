@@ -48,6 +48,8 @@ export interface StartConfig {
   kubeconfig: string | undefined;
   /** Base URL of the ingress, for a Broker's `status.address.url`. */
   ingressUrl: string | undefined;
+  /** Serve Knative's Brokers whose `eventing.knative.dev/broker.class` is this name (and their Triggers). */
+  knativeBrokerClass?: string;
 }
 
 /**
@@ -74,6 +76,7 @@ const START_OPTIONS = {
   // client-node reads KUBECONFIG itself when the flag is absent.
   kubeconfig: { type: 'string' },
   'ingress-url': { type: 'string', env: 'EVENTYARD_INGRESS_URL' },
+  'knative-broker-class': { type: 'string', env: 'EVENTYARD_KNATIVE_BROKER_CLASS' },
 } as const;
 
 export const START_USAGE = `Usage: eventyard start [options]
@@ -99,6 +102,7 @@ Options (environment variable in brackets):
       --namespace NS       With --kubernetes: a namespace to watch; repeatable (default all) [EVENTYARD_NAMESPACES]
       --kubeconfig PATH    With --kubernetes: credentials (default $KUBECONFIG, ~/.kube/config, in-cluster)
       --ingress-url URL    With --kubernetes: base URL reported in Broker status.address.url [EVENTYARD_INGRESS_URL]
+      --knative-broker-class NAME  With --kubernetes: also serve Knative's eventing.knative.dev Brokers annotated eventing.knative.dev/broker.class: NAME (e.g. Eventyard) and their Triggers, status included; other classes are left alone [EVENTYARD_KNATIVE_BROKER_CLASS]
 `;
 
 export function parseStartConfig(argv: string[], env: NodeJS.ProcessEnv): StartConfig {
@@ -122,6 +126,11 @@ export function parseStartConfig(argv: string[], env: NodeJS.ProcessEnv): StartC
   if (!KAFKA_CLIENTS.includes(kafkaClient as KafkaClient)) {
     throw new UsageError(`--kafka-client must be one of ${KAFKA_CLIENTS.join(', ')}, got "${kafkaClient}"`);
   }
+  const knativeBrokerClass = values['knative-broker-class']?.trim() || undefined;
+  if (knativeBrokerClass !== undefined && !kubernetes)
+    throw new UsageError(
+      '--knative-broker-class applies to Knative Brokers in a cluster: pass --kubernetes too',
+    );
   const instanceId = values['instance-id']?.trim() || undefined;
   if (instanceId !== undefined) {
     if (!kafka) throw new UsageError('--instance-id applies to Kafka consumer groups: pass --kafka too');
@@ -155,6 +164,7 @@ export function parseStartConfig(argv: string[], env: NodeJS.ProcessEnv): StartC
     namespaces: values.namespace ?? [],
     kubeconfig: values.kubeconfig,
     ingressUrl: values['ingress-url'],
+    ...(knativeBrokerClass !== undefined ? { knativeBrokerClass } : {}),
   };
 }
 

@@ -150,6 +150,7 @@ function startControl(config: StartConfig, logger: Logger): Promise<ControlPlane
       ...(config.kubeconfig ? { kubeconfig: config.kubeconfig } : {}),
       ...(config.namespaces.length > 0 ? { namespaces: config.namespaces } : {}),
       ...(config.ingressUrl ? { ingressUrl: config.ingressUrl } : {}),
+      ...(config.knativeBrokerClass ? { knativeBrokerClass: config.knativeBrokerClass } : {}),
       ...topicTemplate,
       logger: childConsole(logger, 'control'),
     });

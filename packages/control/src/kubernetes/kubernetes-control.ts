@@ -16,6 +16,7 @@ import { loadKubeConfig, serverOf } from './kubeconfig.ts';
 import { type LeaderElection, startLeaderElection } from './leader-election.ts';
 import { podNamespace, replicaIdentity } from './pod-identity.ts';
 import {
+  BROKER_CLASS_ANNOTATION,
   describeType,
   EVENTYARD_BROKERS,
   EVENTYARD_TRIGGERS,
@@ -23,7 +24,7 @@ import {
   KNATIVE_TRIGGERS,
 } from './resource-types.ts';
 import { createResourceWatch, type ResourceWatch } from './resource-watch.ts';
-import type { DesiredStatus } from './status.ts';
+import type { DesiredCondition, DesiredStatus } from './status.ts';
 import { createStatusWriter, type StatusItem, type StatusWriter } from './status-writer.ts';
 import { type ObjectResource, toResource } from './to-resource.ts';
 import type { KubeObject, KubernetesControlOptions, ResourceType } from './types.ts';
@@ -130,10 +131,13 @@ export async function runKubernetesControl(options: KubernetesControlOptions): P
       ? [...new Set(options.namespaces)]
       : [undefined];
 
+  const brokerClass = options.knativeBrokerClass?.trim() || undefined;
   const types: ResourceType[] = [EVENTYARD_BROKERS, EVENTYARD_TRIGGERS];
-  if (options.knative === true) {
+  if (options.knative === true || brokerClass !== undefined) {
     for (const type of [KNATIVE_BROKERS, KNATIVE_TRIGGERS]) {
-      if (await served(api, type, namespaces[0])) types.push(type);
+      // As a broker class, the Brokers of that class (and their Triggers) are ours, status included.
+      if (await served(api, type, namespaces[0]))
+        types.push(brokerClass === undefined ? type : { ...type, ownsStatus: true });
       else
         logger.info(`eventyard control: ${describeType(type)} are not served at ${server}; not loading them`);
     }
@@ -157,6 +161,11 @@ export async function runKubernetesControl(options: KubernetesControlOptions): P
   );
   const where = namespaces[0] === undefined ? 'every namespace' : `namespace(s) ${namespaces.join(', ')}`;
   logger.info(`eventyard control: watching ${types.map(describeType).join(', ')} in ${where} at ${server}`);
+  if (brokerClass !== undefined) {
+    logger.info(
+      `eventyard control: serving ${KNATIVE_BROKERS.group} Brokers of class ${brokerClass} (annotation ${BROKER_CLASS_ANNOTATION}) and their Triggers only`,
+    );
+  }
   for (const watch of watches) watch.start();
   try {
     await waitForSync(watches, options.startTimeoutMs ?? DEFAULT_START_TIMEOUT_MS, server);
@@ -169,13 +178,46 @@ export async function runKubernetesControl(options: KubernetesControlOptions): P
   let problems: Problem[] = [];
   const listeners = new Set<(contract: Contract) => void>();
 
+  const isKnative = (type: ResourceType): boolean => type.group === KNATIVE_BROKERS.group;
+
+  /**
+   * With a broker class, the Knative Brokers of that class (namespace/name); the others, and the
+   * Triggers pointing at them, belong to another implementation and are skipped altogether.
+   */
+  const classBrokers = (): Set<string> | undefined => {
+    if (brokerClass === undefined) return undefined;
+    const keys = new Set<string>();
+    for (const watch of watches) {
+      if (!isKnative(watch.type) || watch.type.kind !== 'Broker') continue;
+      for (const object of watch.objects()) {
+        if (object.metadata?.annotations?.[BROKER_CLASS_ANNOTATION] === brokerClass)
+          keys.add(resourceKey(object.metadata.namespace ?? '', object.metadata.name ?? ''));
+      }
+    }
+    return keys;
+  };
+  const triggerBroker = (object: KubeObject): string | undefined => {
+    const spec = object.spec;
+    if (typeof spec !== 'object' || spec === null) return undefined;
+    const broker = (spec as { broker?: unknown }).broker;
+    return typeof broker === 'string' ? broker : undefined;
+  };
+  const claimed = (type: ResourceType, object: KubeObject, ours: Set<string> | undefined): boolean => {
+    if (ours === undefined || !isKnative(type)) return true;
+    const namespace = object.metadata?.namespace ?? '';
+    const name = type.kind === 'Broker' ? object.metadata?.name : triggerBroker(object);
+    return name !== undefined && ours.has(resourceKey(namespace, name));
+  };
+
   /** Reads every object (unchanged ones from the last round) and builds the next Contract. */
   const build = (previous: Contract | undefined): Contract => {
     const next = new Map<string, ObjectResource>();
     const loaded: LoadedResource[] = [];
     const invalid: Problem[] = [];
+    const ours = classBrokers();
     for (const watch of watches) {
       for (const object of [...watch.objects()].sort(byName)) {
+        if (!claimed(watch.type, object, ours)) continue;
         const id = objectId(watch.type, object);
         const result = toResource(object, results.get(id));
         next.set(id, result);
@@ -206,6 +248,57 @@ export async function runKubernetesControl(options: KubernetesControlOptions): P
   };
 
   const desiredStatus = (type: ResourceType, object: KubeObject, result: ObjectResource): DesiredStatus => {
+    const desired = conclusion(type, object, result);
+    if (brokerClass !== undefined && isKnative(type))
+      desired.conditions = knativeConditions(type, object, desired);
+    return desired;
+  };
+
+  /** Knative's conditions beside Ready: a Broker's Addressable, a Trigger's BrokerReady and SubscriberResolved. */
+  const knativeConditions = (
+    type: ResourceType,
+    object: KubeObject,
+    desired: DesiredStatus,
+  ): DesiredCondition[] => {
+    const because = (
+      condition: DesiredCondition,
+      reason: string | undefined,
+      message: string | undefined,
+    ) => {
+      if (condition.status !== 'True') {
+        condition.reason = reason ?? 'NotReady';
+        if (message !== undefined) condition.message = message;
+      }
+      return condition;
+    };
+    if (type.kind === 'Broker') {
+      const addressable: DesiredCondition = {
+        type: 'Addressable',
+        status: desired.addressUrl === undefined ? 'False' : 'True',
+      };
+      return [because(addressable, desired.reason, desired.message)];
+    }
+    const namespace = object.metadata?.namespace ?? '';
+    const brokerName = triggerBroker(object);
+    const broker =
+      brokerName === undefined ? undefined : current.brokers.get(resourceKey(namespace, brokerName));
+    const brokerReady: DesiredCondition = {
+      type: 'BrokerReady',
+      status: broker?.status.ready === true ? 'True' : 'False',
+    };
+    const subscriber: DesiredCondition = {
+      type: 'SubscriberResolved',
+      status: desired.subscriberUri === undefined ? 'False' : 'True',
+    };
+    return [
+      broker === undefined
+        ? because(brokerReady, 'BrokerDoesNotExist', `Broker "${brokerName ?? ''}" does not exist`)
+        : because(brokerReady, broker.status.reason, broker.status.message),
+      because(subscriber, desired.reason, desired.message),
+    ];
+  };
+
+  const conclusion = (type: ResourceType, object: KubeObject, result: ObjectResource): DesiredStatus => {
     const namespace = object.metadata?.namespace ?? '';
     const name = object.metadata?.name ?? '';
     const observedGeneration = object.metadata?.generation;

@@ -29,6 +29,9 @@ export const KNATIVE_TRIGGERS: ResourceType = {
   ownsStatus: false,
 };
 
+/** Knative's annotation naming the implementation that reconciles a Broker. */
+export const BROKER_CLASS_ANNOTATION = 'eventing.knative.dev/broker.class';
+
 /** The API path of a kind, in every namespace or in one. */
 export function resourcePath(type: ResourceType, namespace: string | undefined): string {
   const base = `/apis/${type.group}/${type.version}`;

@@ -37,6 +37,13 @@ export interface KubernetesControlOptions {
    * (checked once, at start). Their status is Knative's, so it is never written. Default false.
    */
   knative?: boolean;
+  /**
+   * Serve Knative's eventing.knative.dev/v1 Brokers as a Knative broker class: only Brokers whose
+   * `eventing.knative.dev/broker.class` annotation is this name (e.g. "Eventyard"), and the Triggers
+   * that point at them, are loaded, and their status is written (Knative-shaped). Brokers of another
+   * class and their Triggers are left to the implementation that owns them. Implies `knative`.
+   */
+  knativeBrokerClass?: string;
   /** How often every status is compared with the resources again (repairs edits by others). Default 300 000 ms. */
   resyncMs?: number;
   /** How long start-up waits for the first complete list of every resource. Default 30 000 ms. */
