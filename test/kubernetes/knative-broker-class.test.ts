@@ -10,6 +10,7 @@ import { type EventyardProcess, startEventyard, tempDir } from '../support/event
 import {
   eventyardCrds,
   type KubeCluster,
+  knativeCrds,
   resourcePath,
   startKubeCluster,
 } from '../support/kube-apiserver.ts';
@@ -20,34 +21,9 @@ const CLASS = 'eventing.knative.dev/broker.class';
 
 let cluster: KubeCluster;
 
-/** Knative's CRDs as far as the API server needs them: namespaced, status subresource, any fields. */
-const knativeCrd = (plural: string, kind: string) => ({
-  apiVersion: 'apiextensions.k8s.io/v1',
-  kind: 'CustomResourceDefinition',
-  metadata: { name: `${plural}.eventing.knative.dev` },
-  spec: {
-    group: 'eventing.knative.dev',
-    scope: 'Namespaced',
-    names: { kind, plural, singular: kind.toLowerCase() },
-    versions: [
-      {
-        name: 'v1',
-        served: true,
-        storage: true,
-        subresources: { status: {} },
-        schema: { openAPIV3Schema: { type: 'object', 'x-kubernetes-preserve-unknown-fields': true } },
-      },
-    ],
-  },
-});
-
 before(async () => {
   cluster = await startKubeCluster();
-  await cluster.createCrds([
-    ...(await eventyardCrds()),
-    knativeCrd('brokers', 'Broker'),
-    knativeCrd('triggers', 'Trigger'),
-  ]);
+  await cluster.createCrds([...(await eventyardCrds()), ...knativeCrds()]);
 });
 after(() => cluster?.stop());
 

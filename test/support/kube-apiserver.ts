@@ -544,6 +544,35 @@ export async function eventyardCrds(): Promise<object[]> {
   return Promise.all(files.map(async (file) => parse(await readFile(join(dir, file), 'utf8')) as object));
 }
 
+/**
+ * Knative's Broker and Trigger CRDs as far as the API server needs them: namespaced, a status
+ * subresource, any fields (Knative's own schema and defaulting webhook are not installed).
+ */
+export function knativeCrds(): object[] {
+  return [
+    ['brokers', 'Broker'],
+    ['triggers', 'Trigger'],
+  ].map(([plural, kind]) => ({
+    apiVersion: 'apiextensions.k8s.io/v1',
+    kind: 'CustomResourceDefinition',
+    metadata: { name: `${plural}.eventing.knative.dev` },
+    spec: {
+      group: 'eventing.knative.dev',
+      scope: 'Namespaced',
+      names: { kind, plural, singular: kind!.toLowerCase() },
+      versions: [
+        {
+          name: 'v1',
+          served: true,
+          storage: true,
+          subresources: { status: {} },
+          schema: { openAPIV3Schema: { type: 'object', 'x-kubernetes-preserve-unknown-fields': true } },
+        },
+      ],
+    },
+  }));
+}
+
 /** Starts etcd and the API server; resolves when the API server serves requests. */
 export async function startKubeCluster(options: StartKubeClusterOptions = {}): Promise<KubeCluster> {
   const progress = options.onProgress ?? defaultProgress;

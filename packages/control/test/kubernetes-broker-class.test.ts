@@ -8,6 +8,7 @@ import { after, before, type TestContext, test } from 'node:test';
 import {
   eventyardCrds,
   type KubeCluster,
+  knativeCrds,
   resourcePath,
   startKubeCluster,
 } from '../../../test/support/kube-apiserver.ts';
@@ -35,33 +36,9 @@ interface Status {
 let cluster: KubeCluster;
 let count = 0;
 
-const knativeCrd = (plural: string, kind: string) => ({
-  apiVersion: 'apiextensions.k8s.io/v1',
-  kind: 'CustomResourceDefinition',
-  metadata: { name: `${plural}.eventing.knative.dev` },
-  spec: {
-    group: 'eventing.knative.dev',
-    scope: 'Namespaced',
-    names: { kind, plural, singular: kind.toLowerCase() },
-    versions: [
-      {
-        name: 'v1',
-        served: true,
-        storage: true,
-        subresources: { status: {} },
-        schema: { openAPIV3Schema: { type: 'object', 'x-kubernetes-preserve-unknown-fields': true } },
-      },
-    ],
-  },
-});
-
 before(async () => {
   cluster = await startKubeCluster();
-  await cluster.createCrds([
-    ...(await eventyardCrds()),
-    knativeCrd('brokers', 'Broker'),
-    knativeCrd('triggers', 'Trigger'),
-  ]);
+  await cluster.createCrds([...(await eventyardCrds()), ...knativeCrds()]);
 });
 after(() => cluster?.stop());
 

@@ -13,6 +13,7 @@ import {
   eventyardCrds,
   type KubeClient,
   type KubeCluster,
+  knativeCrds,
   LEASE_CRD,
   resourcePath,
   startKubeCluster,
@@ -534,28 +535,8 @@ test('a kubeconfig that cannot be read is a configuration error', async () => {
 
 test("with knative, Knative's own Brokers and Triggers load too, and their status is left to Knative", async (t) => {
   const ns = namespace();
-  const knativeCrd = (plural: string, kind: string) => ({
-    apiVersion: 'apiextensions.k8s.io/v1',
-    kind: 'CustomResourceDefinition',
-    metadata: { name: `${plural}.eventing.knative.dev` },
-    spec: {
-      group: 'eventing.knative.dev',
-      scope: 'Namespaced',
-      names: { kind, plural, singular: kind.toLowerCase() },
-      versions: [
-        {
-          name: 'v1',
-          served: true,
-          storage: true,
-          subresources: { status: {} },
-          schema: { openAPIV3Schema: { type: 'object', 'x-kubernetes-preserve-unknown-fields': true } },
-        },
-      ],
-    },
-  });
   const served = await cluster.request('GET', '/apis/eventing.knative.dev/v1');
-  if (served.status === 404)
-    await cluster.createCrds([knativeCrd('brokers', 'Broker'), knativeCrd('triggers', 'Trigger')]);
+  if (served.status === 404) await cluster.createCrds(knativeCrds());
   const knative = 'eventing.knative.dev/v1';
   const post = async (plural: string, body: object) => {
     const response = await cluster.request('POST', resourcePath(knative, plural, ns), body);
