@@ -90,7 +90,7 @@ function coreAccepts(document: Document): { accepted: boolean; message: string }
 test('the committed CRDs are what deploy/crds/generate.ts makes from the core schema', async () => {
   for (const [file, text] of renderCrds()) {
     const committed = await readFile(join(ROOT, 'deploy/crds', file), 'utf8');
-    assert.equal(committed, text, `${file} is stale: run node deploy/crds/generate.ts`);
+    assert.equal(committed, text, `${file} is stale: run npm run crds`);
   }
 });
 
